@@ -1,0 +1,31 @@
+/**
+ * Settings read from the environment once, by getters that throw when a required one is unset,
+ * so a misconfigured function fails loudly at first use instead of writing to `undefined`.
+ * The infrastructure sets these next to the matching grant (lib/) and the local stack sets
+ * them in-process (lib/local/).
+ */
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}
+
+function numberOr(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`Environment variable ${name} must be a non-negative number`);
+  return value;
+}
+
+export const env = {
+  get tableName(): string {
+    return required('TABLE_NAME');
+  },
+  get holdTtlSeconds(): number {
+    return numberOr('HOLD_TTL_SECONDS', 900);
+  },
+  get completeAfterSeconds(): number {
+    return numberOr('COMPLETE_AFTER_SECONDS', 14 * 24 * 3600);
+  },
+};
