@@ -1,0 +1,47 @@
+/**
+ * `npm run dev`: the whole Crowdstart system on this machine, with a demo store on first start.
+ * Settings: PORT (default 3000; 0 takes a free port), DATA_DIR (default .data/), SEED_DEMO
+ * (default true), LOG_REQUESTS (default true). Ctrl-C stops every engine; data stays on disk.
+ */
+import { seedDemoStore } from '../lib/local/seed';
+import { startLocalStack } from '../lib/local/stack';
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = process.env.DATA_DIR ?? '.data';
+const seed = process.env.SEED_DEMO !== 'false';
+
+console.log(`Starting Crowdstart (data in ${dataDir}) …`);
+const stack = await startLocalStack({
+  port,
+  dataDir,
+  logRequests: process.env.LOG_REQUESTS !== 'false',
+  onReady: async (s) => {
+    if (seed) await seedDemoStore(s, (line) => console.log(line));
+  },
+});
+
+console.log(`
+Crowdstart local stack ready: ${stack.url}
+  catalog      curl ${stack.url}/products
+  search       curl '${stack.url}/search?q=shirt'
+  admin token  npm run token -- --sub ops --admin
+  customer     npm run token -- --sub alice
+  example      curl -X POST ${stack.url}/admin/products -H "authorization: Bearer $(npm run -s token -- --sub ops --admin | tail -1)" \\
+                 -H 'content-type: application/json' -d '{"name":"Mug","description":"Stoneware","tags":["kitchen"],"images":[],"variants":[{"sku":"MUG-1","name":"Mug","options":{},"price":{"amount":1200,"currency":"USD"}}]}'
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping Crowdstart …');
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

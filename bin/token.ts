@@ -1,0 +1,20 @@
+/**
+ * `npm run token -- --sub alice [--admin] [--ttl 3600]`: prints a bearer token (last line) signed
+ * by the local issuer of the stack that uses the same DATA_DIR and PORT.
+ */
+import { parseArgs } from 'node:util';
+import { loadIdentity, localIssuer } from '../lib/local/identity';
+
+const { values } = parseArgs({
+  options: {
+    sub: { type: 'string' },
+    admin: { type: 'boolean', default: false },
+    ttl: { type: 'string', default: String(12 * 3600) },
+  },
+});
+if (!values.sub) {
+  console.error('usage: npm run token -- --sub <customer id> [--admin] [--ttl seconds]');
+  process.exit(2);
+}
+const identity = await loadIdentity(process.env.DATA_DIR ?? '.data', localIssuer(Number(process.env.PORT ?? 3000)));
+console.log(await identity.sign({ sub: values.sub, admin: values.admin, ttlSeconds: Number(values.ttl) }));

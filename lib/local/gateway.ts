@@ -1,0 +1,194 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ROUTES, type RouteDefinition } from '../routes';
+import type { LocalIdentity } from './identity';
+import { invokeFunction } from './lambda-runtime';
+
+/** API Gateway's own payload limit for HTTP APIs. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+interface CompiledRoute {
+  readonly route: RouteDefinition;
+  readonly pattern: RegExp;
+  readonly paramNames: string[];
+  readonly literalSegments: number;
+}
+
+export interface GatewayOptions {
+  readonly port: number;
+  readonly identity: () => LocalIdentity;
+  /** Extra checks before a route runs (the throttle); may answer the request itself. */
+  readonly admit?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  readonly logRequests?: boolean;
+}
+
+/**
+ * The API Gateway HTTP API, locally: matches the route table, checks the bearer token as the
+ * JWT authorizer would, turns the request into a payload-2.0 event and invokes the route's
+ * unchanged handler module. Also serves the local issuer's JWKS.
+ */
+export async function startGateway(options: GatewayOptions): Promise<{ server: Server; port: number }> {
+  const routes = compileRoutes(ROUTES);
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    res.on('finish', () => {
+      if (options.logRequests) console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
+    });
+    if (options.admit && !options.admit(req, res)) return;
+    handle(req, res, routes, options.identity()).catch((error: Error) => {
+      console.error('gateway error', error);
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR', 'Internal Server Error', randomUUID());
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve) => server.listen(options.port, '0.0.0.0', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, routes: CompiledRoute[], identity: LocalIdentity) {
+  const requestId = randomUUID();
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/auth/.well-known/jwks.json') return sendJson(res, 200, identity.jwks, requestId);
+  if (url.pathname === '/auth/.well-known/openid-configuration') {
+    return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
+  }
+  const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
+  if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
+  const body = await readBody(req);
+  if (body === undefined) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body exceeds 10 MB.', requestId);
+  let claims: Record<string, unknown> | undefined;
+  if (match.route.auth !== 'public') {
+    claims = await authorize(req, identity);
+    if (!claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required.', requestId);
+  }
+  const event = toEvent(req, url, match, body, claims, requestId);
+  const result = (await invokeFunction(`api/${match.route.handler}`, event)) as APIGatewayProxyStructuredResultV2;
+  sendResult(res, result);
+}
+
+/** The JWT authorizer: bearer token, signature, issuer, audience, expiry. */
+async function authorize(req: IncomingMessage, identity: LocalIdentity): Promise<Record<string, unknown> | undefined> {
+  const header = req.headers.authorization ?? '';
+  const token = /^Bearer (.+)$/i.exec(header)?.[1];
+  if (!token) return undefined;
+  try {
+    return await identity.verify(token);
+  } catch {
+    return undefined;
+  }
+}
+
+function compileRoutes(routes: readonly RouteDefinition[]): CompiledRoute[] {
+  return routes
+    .map((route) => {
+      const paramNames: string[] = [];
+      const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+        paramNames.push(name);
+        return '([^/]+)';
+      });
+      const literalSegments = route.path.split('/').filter((s) => s && !s.startsWith('{')).length;
+      return { route, pattern: new RegExp(`^${source}/?$`), paramNames, literalSegments };
+    })
+    .sort((a, b) => b.literalSegments - a.literalSegments); // the most specific route wins, as on API Gateway
+}
+
+function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  for (const compiled of routes) {
+    if (compiled.route.method !== method) continue;
+    const found = compiled.pattern.exec(path);
+    if (!found) continue;
+    const params = Object.fromEntries(compiled.paramNames.map((name, i) => [name, decodeURIComponent(found[i + 1]!)]));
+    return { route: compiled.route, params };
+  }
+  return undefined;
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The payload-2.0 event API Gateway would send, claims flattened as the JWT authorizer does. */
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  match: { route: RouteDefinition; params: Record<string, string> },
+  body: string,
+  claims: Record<string, unknown> | undefined,
+  requestId: string,
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : (value ?? '')]),
+  );
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: Object.keys(match.params).length ? match.params : undefined,
+    body: body === '' ? undefined : body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: match.route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: flattenClaims(claims ?? {}), scopes: [] } },
+    },
+  } as APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+/** API Gateway hands claims to Lambda as strings; arrays become "[a b]". */
+function flattenClaims(claims: Record<string, unknown>): Record<string, string | number | boolean> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? `[${value.join(' ')}]` : typeof value === 'object' ? JSON.stringify(value) : (value as string),
+    ]),
+  );
+}
+
+function sendResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2) {
+  const body = result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string) {
+  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId });
+  res.end(JSON.stringify(body));
+}
+
+/** Answers in the contract's error shape, for what the gateway itself refuses. */
+export function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...headers });
+  res.end(JSON.stringify({ error: { code, message, details: [] }, requestId }));
+}

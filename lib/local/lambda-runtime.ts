@@ -1,0 +1,49 @@
+import type { Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+const FUNCTIONS_DIR = join(import.meta.dirname, '..', '..', 'functions');
+const loaded = new Map<string, Promise<Handler>>();
+
+/**
+ * Invokes the `handler` export of a module under functions/ (e.g. 'api/get-product') the way
+ * Lambda would: the module is loaded once (module-scope clients are reused like a warm
+ * container) and called with the event and a Lambda-like context.
+ */
+export async function invokeFunction(module: string, event: unknown, timeoutMs = 30_000): Promise<unknown> {
+  const handler = await loadHandler(module);
+  return handler(event, lambdaContext(module, timeoutMs));
+}
+
+function loadHandler(module: string): Promise<Handler> {
+  let handler = loaded.get(module);
+  if (!handler) {
+    handler = import(join(FUNCTIONS_DIR, `${module}.ts`)).then((m: { handler?: Handler }) => {
+      if (typeof m.handler !== 'function') throw new Error(`functions/${module}.ts exports no handler`);
+      return m.handler;
+    });
+    loaded.set(module, handler);
+  }
+  return handler;
+}
+
+function lambdaContext(module: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const functionName = `crowdstart-local-${module.replace(/\W+/g, '-')}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+
+export interface StackProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** SIGTERM stops cleanly; SIGKILL simulates a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export const newDataDir = () => mkdtempSync(join(tmpdir(), 'crowdstart-test-'));
+
+/**
+ * Starts `bin/dev.ts` (the very stack `npm run dev` runs) as a child process on a free port and
+ * waits for its ready line. Tests talk to it over HTTP only.
+ */
+export function startStackProcess(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}) {
+  const dataDir = options.dataDir ?? newDataDir();
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'bin', 'dev.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(options.port ?? 0),
+      DATA_DIR: dataDir,
+      LOG_REQUESTS: 'false',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise<StackProcess>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`stack did not start in 120 s:\n${output}`)), 120_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /ready: (http:\/\/\S+)/.exec(output);
+      if (!ready) return;
+      clearTimeout(timer);
+      const url = ready[1]!;
+      resolve({ url, port: Number(new URL(url).port), dataDir, child, stop: (signal) => stopChild(child, signal) });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (process.env.STACK_LOGS) process.stderr.write(chunk);
+    });
+    child.once('exit', (code) => fail(new Error(`stack exited with ${code} before it was ready:\n${output}`)));
+  });
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
