@@ -7,6 +7,28 @@
  */
 import type { RouteResource } from './routes';
 
+/** An SQS queue of the stack; each gets a DLQ that takes a message after `maxReceiveCount` failures. */
+export interface QueueDefinition {
+  readonly id: QueueId;
+  /** The env var that hands the queue URL to the functions that send to it. */
+  readonly urlEnvVar: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+}
+
+export type QueueId = 'Fulfillment' | 'StripeWebhooks' | 'OrderEvents';
+
+/**
+ * Fulfillment: task-token messages for the merchant (the workflow waits on them).
+ * StripeWebhooks: verified webhook events, processed once by our consumer.
+ * OrderEvents: every order status change, for merchant integrations to consume.
+ */
+export const QUEUES: readonly QueueDefinition[] = [
+  { id: 'Fulfillment', urlEnvVar: 'FULFILLMENT_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  { id: 'StripeWebhooks', urlEnvVar: 'WEBHOOK_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  { id: 'OrderEvents', urlEnvVar: 'ORDER_EVENTS_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+];
+
 /** A consumer of the table's NEW_AND_OLD_IMAGES stream. */
 export interface StreamConsumer {
   readonly id: string;
@@ -19,7 +41,7 @@ export interface StreamConsumer {
 export interface QueueConsumer {
   readonly id: string;
   readonly handler: string;
-  readonly queue: string;
+  readonly queue: QueueId;
   readonly uses: readonly RouteResource[];
   readonly batchSize?: number;
 }

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SCHEDULED_JOBS, STREAM_CONSUMERS } from '../consumers';
+import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
 import { startGateway } from './gateway';
 import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
+import { pollQueue, startLocalQueues } from './queues';
 
 export const LOCAL_TABLE_NAME = 'crowdstart-local';
 
@@ -44,6 +45,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     TABLE_NAME: LOCAL_TABLE_NAME,
   });
   const streamArn = await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
+  const sqs = await startLocalQueues(dataDir);
+  process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
+  for (const queue of QUEUES) process.env[queue.urlEnvVar] = sqs.queues[queue.id].url;
 
   let identity: LocalIdentity | undefined;
   const gateway = await startGateway({
@@ -57,6 +61,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...STREAM_CONSUMERS.map((consumer) =>
       pollTableStream({ consumer, streamArn, endpoint: dynamo.endpoint, dataDir }),
     ),
+    ...QUEUE_CONSUMERS.map((consumer) => pollQueue(consumer, sqs.queues[consumer.queue], sqs.endpoint)),
     ...SCHEDULED_JOBS.map(scheduleJob),
   ];
 
@@ -69,6 +74,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await Promise.all(pollers.map((p) => p.stop()));
       gateway.server.closeAllConnections();
       await new Promise((done) => gateway.server.close(done));
+      await sqs.stop();
       await dynamo.stop();
     },
   };
