@@ -9,8 +9,12 @@
  * | webhook event   | STRIPE_EVENT#<eventId>  | EVENT               | -                                | -               | -               |
  * | idempotency     | IDEMPOTENCY#<scope>     | KEY#<key>           | -                                | -               |
  * | product         | PRODUCT#<productId>     | PRODUCT             | CATALOG / <createdAt>#<id>       | -               |
+ * | search doc      | PRODUCT#<productId>     | SEARCH_DOC          | -                                | -               | -               |
+ * | search term     | SEARCH#<term[0..2]>     | <term>#<productId>  | -                                | -               | -               |
  * | variant (sku)   | SKU#<sku>               | VARIANT             | -                                | -               |
  * | stock record    | SKU#<sku>               | STOCK               | -                                | -               |
+ * | cart item/hold  | CUSTOMER#<sub>          | CART#<sku>          | HOLDS#<sku> / <expiresAt>#<sub>  | HOLD_EXPIRY#<0..9> / <expiresAt>#<sub>#<sku> |
+ * | stock op marker | STOCK_OP#<opId>         | APPLIED             | -                                | -               |
  * | customer        | CUSTOMER#<sub>          | PROFILE             | -                                | -               |
  * | address         | CUSTOMER#<sub>          | ADDRESS#<addressId> | -                                | -               |
  */
@@ -34,6 +38,24 @@ export const productKeys = {
 };
 
 /**
+ * Search index, kept by the table-stream consumer functions/queue/search-indexer.ts.
+ * Term item: one per (term, product) { term, productId, weight }, partitioned by the term's first
+ * two characters so that all terms sharing a prefix sit in one partition, sorted.
+ * Search doc: what is indexed for a product { version, terms, deleted? }; it makes a replayed or
+ * stale stream record a no-op and names the term items to delete when the text changes.
+ * Access patterns:
+ * | pattern                                   | how                                                              |
+ * |-------------------------------------------|------------------------------------------------------------------|
+ * | products with a term starting with `q`    | Query pk = SEARCH#<q[0..2]>, sk begins_with <q> (q ≥ 2 chars)    |
+ * | replace a product's term items            | GetItem search doc, BatchWrite put/delete term items, put doc     |
+ */
+export const searchKeys = {
+  term: (term: string, productId: string) => ({ pk: searchKeys.termPartition(term), sk: `${term}#${productId}` }),
+  termPartition: (termOrPrefix: string) => `SEARCH#${termOrPrefix.slice(0, 2)}`,
+  document: (productId: string) => ({ pk: productKeys.product(productId).pk, sk: 'SEARCH_DOC' }),
+};
+
+/**
  * Variant by SKU: { productId, productName, variantName, options, price }, written in the same
  * transaction as its product; its conditional put keeps SKUs unique across the catalog.
  * The stock record sits in the same partition: { total, available, held, reserved, sold, version }.
@@ -42,6 +64,55 @@ export const productKeys = {
 export const skuKeys = {
   variant: (sku: string) => ({ pk: `SKU#${sku}`, sk: 'VARIANT' }),
   stock: (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' }),
+};
+
+/**
+ * Cart item = soft hold: one item per (customer, SKU) { customerId, sku, productId, name, unitPrice,
+ * quantity, holdId, rev, holdExpiresAt, ttl }. It lives in the customer's partition next to the
+ * profile, and is indexed twice by expiry so expired holds are found with a Query, never a Scan.
+ * The expiry index is spread over HOLD_EXPIRY_SHARDS partitions so a flash sale's hold writes do not
+ * all land on one GSI partition.
+ * Access patterns:
+ * | pattern                                   | how                                                        |
+ * |-------------------------------------------|------------------------------------------------------------|
+ * | the caller's cart                         | Query pk = CUSTOMER#<sub>, sk begins_with CART#            |
+ * | one cart line (add/change/remove)         | GetItem pk/sk (consistent), conditional writes on `rev`     |
+ * | expired holds of one SKU (add finds short)| Query gsi1 HOLDS#<sku>, gsi1sk < now                        |
+ * | every expired hold (sweeper)              | Query gsi2 HOLD_EXPIRY#<shard> for each shard, gsi2sk < now |
+ */
+export const HOLD_EXPIRY_SHARDS = 10;
+
+export const cartKeys = {
+  item: (customerId: string, sku: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `CART#${sku}` }),
+  partition: (customerId: string) => `CUSTOMER#${customerId}`,
+  ITEM_PREFIX: 'CART#',
+  skuHoldIndex: (sku: string, expiresAt: string, customerId: string) => ({
+    gsi1pk: cartKeys.skuHoldPartition(sku),
+    gsi1sk: `${expiresAt}#${customerId}`,
+  }),
+  skuHoldPartition: (sku: string) => `HOLDS#${sku}`,
+  expiryIndex: (expiresAt: string, customerId: string, sku: string) => ({
+    gsi2pk: cartKeys.expiryPartition(expiryShardOf(`${customerId}#${sku}`)),
+    gsi2sk: `${expiresAt}#${customerId}#${sku}`,
+  }),
+  expiryPartition: (shard: number) => `HOLD_EXPIRY#${shard}`,
+};
+
+/** A stable shard in 0..HOLD_EXPIRY_SHARDS-1 (FNV-1a), so a hold keeps its shard when renewed. */
+function expiryShardOf(value: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % HOLD_EXPIRY_SHARDS;
+}
+
+/**
+ * Stock operation marker: written in the same transaction as a stock move that must happen at
+ * most once although its trigger may repeat (a TTL removal delivered twice on the stream, a
+ * retried workflow step). Kept a while through the TTL, longer than any redelivery window.
+ * Access patterns: conditional put (attribute_not_exists) claims the operation id.
+ */
+export const stockOpKeys = {
+  applied: (opId: string) => ({ pk: `STOCK_OP#${opId}`, sk: 'APPLIED' }),
 };
 
 /**

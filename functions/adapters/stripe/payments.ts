@@ -1,0 +1,181 @@
+import type Stripe from 'stripe';
+import { stripeClient } from './client';
+import { isCardError, PaymentRequestRejected, toPaymentError } from './errors';
+
+/**
+ * Charging, refunding and cancelling the payment of an order. Every call carries an
+ * idempotency key derived from the order id, so a workflow step retried after a lost response
+ * (or the SDK's own retries) finds the first PaymentIntent instead of charging again.
+ *
+ * | call          | idempotency key                                  |
+ * | ------------- | ------------------------------------------------ |
+ * | chargeOrder   | `order-<orderId>-pay` (`-pay-<n>` for attempt n > 1, e.g. a new card) |
+ * | refundOrder   | `order-<orderId>-refund` (one refund per order)  |
+ * | cancelPayment | `order-<orderId>-cancel`                         |
+ */
+
+export interface ChargeOrderInput {
+  readonly orderId: string;
+  /** Integer minor units. */
+  readonly amount: number;
+  /** ISO 4217, any case ("USD"). */
+  readonly currency: string;
+  /** A saved `pm_…` or a test token such as `pm_card_visa`. */
+  readonly paymentMethodId: string;
+  /** The Stripe customer (`cus_…`) when the card is saved on one. */
+  readonly stripeCustomerId?: string;
+  /** Where the customer comes back after 3-D Secure; without it the client handles the step in page. */
+  readonly returnUrl?: string;
+  /** The customer is not there to authenticate: a card needing 3-D Secure then fails instead of waiting. */
+  readonly offSession?: boolean;
+  /** 1 for the first payment attempt of the order; a retry with another card needs a new attempt number. */
+  readonly attempt?: number;
+}
+
+/** A card decline is a result, not an error: the order moves to PAYMENT_FAILED with the reason. */
+export type ChargeResult =
+  | { readonly status: 'succeeded'; readonly paymentIntentId: string }
+  | {
+      readonly status: 'requires_action';
+      readonly paymentIntentId: string;
+      readonly clientSecret: string | null;
+      /** The page to send the customer to, when a returnUrl was given. */
+      readonly redirectUrl?: string;
+    }
+  | {
+      readonly status: 'failed';
+      /** null when Stripe refused before creating an intent (an unknown payment method). */
+      readonly paymentIntentId: string | null;
+      /** Stripe's code: card_declined, expired_card, authentication_required, resource_missing … */
+      readonly failureCode: string;
+      /** The issuer's reason for a decline: generic_decline, insufficient_funds … */
+      readonly declineCode?: string;
+      readonly message: string;
+    };
+
+/**
+ * Creates and confirms the order's PaymentIntent (automatic capture, cards only). Throws
+ * PaymentProviderUnavailable for transient trouble, which the workflow retries with the same key.
+ */
+export async function chargeOrder(input: ChargeOrderInput): Promise<ChargeResult> {
+  const stripe = await stripeClient();
+  const params: Stripe.PaymentIntentCreateParams = {
+    amount: input.amount,
+    currency: input.currency.toLowerCase(),
+    payment_method: input.paymentMethodId,
+    allowed_payment_method_types: ['card'],
+    capture_method: 'automatic',
+    confirm: true,
+    metadata: { orderId: input.orderId },
+    ...(input.stripeCustomerId ? { customer: input.stripeCustomerId } : {}),
+    ...(input.returnUrl ? { return_url: input.returnUrl } : {}),
+    ...(input.offSession ? { off_session: true } : {}),
+  };
+  const attempt = input.attempt ?? 1;
+  const idempotencyKey = `order-${input.orderId}-pay${attempt > 1 ? `-${attempt}` : ''}`;
+  try {
+    return resultOf(await stripe.paymentIntents.create(params, { idempotencyKey }));
+  } catch (error) {
+    if (isCardError(error)) return declined(error);
+    const translated = toPaymentError(error);
+    // A payment method that does not exist (or may not be used) is the customer's input failing.
+    if (translated instanceof PaymentRequestRejected && translated.param === 'payment_method') {
+      return { status: 'failed', paymentIntentId: null, failureCode: translated.stripeCode ?? 'invalid_payment_method', message: translated.message };
+    }
+    throw translated;
+  }
+}
+
+/** Where an order's PaymentIntent stands now (e.g. after the customer's 3-D Secure step). */
+export async function retrievePayment(paymentIntentId: string): Promise<ChargeResult> {
+  const stripe = await stripeClient();
+  try {
+    return resultOf(await stripe.paymentIntents.retrieve(paymentIntentId));
+  } catch (error) {
+    throw toPaymentError(error);
+  }
+}
+
+export type RefundResult =
+  | { readonly status: 'refunded'; readonly refundId: string; readonly amount: number }
+  /** Refunded before, by another path (another refund key, the dashboard): nothing left to do. */
+  | { readonly status: 'already_refunded' };
+
+/** Refunds a succeeded payment, in full unless `amount` (minor units) says otherwise. */
+export async function refundOrder(input: { orderId: string; paymentIntentId: string; amount?: number }): Promise<RefundResult> {
+  const stripe = await stripeClient();
+  try {
+    const refund = await stripe.refunds.create(
+      { payment_intent: input.paymentIntentId, ...(input.amount !== undefined ? { amount: input.amount } : {}) },
+      { idempotencyKey: `order-${input.orderId}-refund` },
+    );
+    if (refund.status === 'failed' || refund.status === 'canceled') {
+      throw new PaymentRequestRejected(`Refund ${refund.id} ${refund.status}`, refund.failure_reason, undefined);
+    }
+    return { status: 'refunded', refundId: refund.id, amount: refund.amount };
+  } catch (error) {
+    const translated = toPaymentError(error);
+    if (translated instanceof PaymentRequestRejected && translated.stripeCode === 'charge_already_refunded') return { status: 'already_refunded' };
+    throw translated;
+  }
+}
+
+/**
+ * Cancels a payment that has not succeeded (e.g. 3-D Secure never completed), so it can no longer
+ * succeed later. Answers 'succeeded' when it already had: the caller refunds instead.
+ */
+export async function cancelPayment(input: { orderId: string; paymentIntentId: string }): Promise<{ status: 'canceled' | 'succeeded' }> {
+  const stripe = await stripeClient();
+  try {
+    await stripe.paymentIntents.cancel(input.paymentIntentId, {}, { idempotencyKey: `order-${input.orderId}-cancel` });
+    return { status: 'canceled' };
+  } catch (error) {
+    const translated = toPaymentError(error);
+    if (!(translated instanceof PaymentRequestRejected && translated.stripeCode === 'payment_intent_unexpected_state')) throw translated;
+    const intent = await stripe.paymentIntents.retrieve(input.paymentIntentId).catch((cause: unknown) => {
+      throw toPaymentError(cause);
+    });
+    if (intent.status === 'succeeded') return { status: 'succeeded' };
+    if (intent.status === 'canceled') return { status: 'canceled' };
+    throw translated;
+  }
+}
+
+function resultOf(intent: Stripe.PaymentIntent): ChargeResult {
+  switch (intent.status) {
+    case 'succeeded':
+      return { status: 'succeeded', paymentIntentId: intent.id };
+    case 'requires_action':
+    case 'processing': // not seen with cards; like 3-D Secure, the outcome arrives by webhook
+      return {
+        status: 'requires_action',
+        paymentIntentId: intent.id,
+        clientSecret: intent.client_secret,
+        ...(intent.next_action?.redirect_to_url?.url ? { redirectUrl: intent.next_action.redirect_to_url.url } : {}),
+      };
+    case 'requires_payment_method':
+    case 'canceled': {
+      const error = intent.last_payment_error;
+      return {
+        status: 'failed',
+        paymentIntentId: intent.id,
+        failureCode: error?.code ?? (intent.status === 'canceled' ? 'canceled' : 'payment_failed'),
+        ...(error?.decline_code ? { declineCode: error.decline_code } : {}),
+        message: error?.message ?? `The payment is ${intent.status}.`,
+      };
+    }
+    default:
+      throw new Error(`PaymentIntent ${intent.id} is in unexpected status ${intent.status}`);
+  }
+}
+
+function declined(error: InstanceType<typeof Stripe.errors.StripeCardError>): ChargeResult {
+  const intent = error.payment_intent as { id?: string } | undefined;
+  return {
+    status: 'failed',
+    paymentIntentId: intent?.id ?? null,
+    failureCode: error.code ?? 'card_declined',
+    ...(error.decline_code ? { declineCode: error.decline_code } : {}),
+    message: error.message,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Pure pieces of the local Stripe server and the Stripe adapter: Stripe's form encoding,
+ * the webhook signature format, fault injection, and reading the Stripe configuration.
+ */
+import Stripe from 'stripe';
+import { endpointOf } from '../../functions/adapters/stripe/client';
+import { parseSecret } from '../../functions/adapters/stripe/config';
+import { PaymentProviderMisconfigured } from '../../functions/adapters/stripe/errors';
+import { FaultInjector } from '../../lib/local/stripe/faults';
+import { canonicalForm, parseForm } from '../../lib/local/stripe/form';
+import { signatureHeader } from '../../lib/local/stripe/webhooks';
+
+describe('Stripe form encoding', () => {
+  test('nested objects and indexed arrays come back as the SDK wrote them', () => {
+    const parsed = parseForm('amount=100&metadata[orderId]=o%201&expand[0]=latest_charge&expand[1]=customer&a[b][c]=d');
+    expect(parsed).toEqual({ amount: '100', metadata: { orderId: 'o 1' }, expand: ['latest_charge', 'customer'], a: { b: { c: 'd' } } });
+  });
+
+  test('empty brackets append, and percent-encoded brackets parse like plain ones', () => {
+    expect(parseForm('types[]=card&types[]=link&m%5Bk%5D=v')).toEqual({ types: ['card', 'link'], m: { k: 'v' } });
+  });
+
+  test('the canonical form ignores field order but not values', () => {
+    const one = canonicalForm(parseForm('a=1&metadata[x]=1&metadata[y]=2'));
+    expect(canonicalForm(parseForm('metadata[y]=2&a=1&metadata[x]=1'))).toBe(one);
+    expect(canonicalForm(parseForm('a=1&metadata[x]=1&metadata[y]=3'))).not.toBe(one);
+  });
+});
+
+describe('webhook signatures', () => {
+  test('the server signs in the format the stripe SDK verifies', () => {
+    const payload = JSON.stringify({ id: 'evt_1', object: 'event', type: 'payment_intent.succeeded', data: { object: {} } });
+    const header = signatureHeader(payload, 'whsec_test', Math.floor(Date.now() / 1000));
+    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(Stripe.webhooks.constructEvent(payload, header, 'whsec_test', 300).id).toBe('evt_1');
+    expect(() => Stripe.webhooks.constructEvent(payload, header, 'whsec_other', 300)).toThrow();
+  });
+
+  test('a signature older than the tolerance is refused', () => {
+    const payload = '{"id":"evt_2","object":"event"}';
+    const header = signatureHeader(payload, 'whsec_test', Math.floor(Date.now() / 1000) - 600);
+    expect(() => Stripe.webhooks.constructEvent(payload, header, 'whsec_test', 300)).toThrow();
+  });
+});
+
+describe('fault injection', () => {
+  test('a seeded injector fails about the requested share, half before and half after the work', () => {
+    const faults = new FaultInjector(0.3, 42);
+    const draws = Array.from({ length: 10_000 }, () => faults.next());
+    const before = draws.filter((d) => d === 'before').length;
+    const after = draws.filter((d) => d === 'after').length;
+    expect((before + after) / draws.length).toBeCloseTo(0.3, 1);
+    expect(before / (before + after)).toBeCloseTo(0.5, 1);
+  });
+
+  test('the same seed gives the same faults; rate 0 never fails', () => {
+    const sequence = (seed: number) => Array.from({ length: 50 }, ((f) => () => f.next())(new FaultInjector(0.5, seed)));
+    expect(sequence(7)).toEqual(sequence(7));
+    expect(Array.from({ length: 100 }, () => new FaultInjector(0).next()).every((d) => d === 'none')).toBe(true);
+    expect(() => new FaultInjector(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('Stripe configuration', () => {
+  test('STRIPE_API_URL becomes the SDK host, port and protocol', () => {
+    expect(endpointOf('http://127.0.0.1:12111')).toEqual({ host: '127.0.0.1', port: 12111, protocol: 'http' });
+    expect(endpointOf('https://api.stripe.com')).toEqual({ host: 'api.stripe.com', port: 443, protocol: 'https' });
+    expect(() => endpointOf('not a url')).toThrow(PaymentProviderMisconfigured);
+  });
+
+  test('the Secrets Manager secret is JSON with secretKey (and webhookSecret) or the bare key', () => {
+    expect(parseSecret('s', '{"secretKey":"sk_test_1","webhookSecret":"whsec_1"}')).toEqual({ secretKey: 'sk_test_1', webhookSecret: 'whsec_1' });
+    expect(parseSecret('s', ' sk_live_2 ')).toEqual({ secretKey: 'sk_live_2', webhookSecret: undefined });
+    expect(() => parseSecret('s', '{"webhookSecret":"whsec_1"}')).toThrow(PaymentProviderMisconfigured);
+  });
+});
