@@ -1,0 +1,295 @@
+/**
+ * Cart lines and their soft holds (cartKeys). Every change to a line moves stock in the SAME
+ * TransactWriteItems: the line is written on the condition that it is still the revision we
+ * read (`rev`), the stock record on the condition that the units are there. So a hold and the
+ * stock's `held` never disagree, and a release happens at most once: whoever deletes the line
+ * (customer, sweeper, inline release, checkout) must match its current `rev`, and the TTL path
+ * claims a per-hold marker (applyStockMoveOnce) because the line is already gone.
+ */
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import {
+  holdDelta,
+  holdExpiry,
+  isLive,
+  lineName,
+  quantityAfterAdd,
+  requireLiveLine,
+  type Hold,
+  type SkuInfo,
+} from '../../domain/cart';
+import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
+import { stockMoves } from '../../domain/stock';
+import { env } from '../../shared/env';
+import { dynamo } from './client';
+import { cartKeys, HOLD_EXPIRY_SHARDS } from './keys';
+import {
+  applyStockMoveOnce,
+  cancellationCodes,
+  getSkuInfo,
+  getStock,
+  stockMoveUpdate,
+  transactWrite,
+  type TransactItem,
+} from './stock-repository';
+
+/** Optimistic retries when a line changed between our read and our conditional write. */
+const MAX_ATTEMPTS = 8;
+/** Expired holds of one SKU released inline when an add finds the stock short. */
+const INLINE_RELEASE_LIMIT = 10;
+/** Upper bound per shard and sweep, so one run stays well inside the function timeout. */
+const SWEEP_LIMIT_PER_SHARD = 2_000;
+const ITEM_TYPE = 'CART_ITEM';
+
+type LineInfo = Pick<Hold, 'sku' | 'productId' | 'name' | 'unitPrice'>;
+
+/** The line of `sku` in the customer's cart, live or expired, read consistently. */
+export async function getHold(customerId: string, sku: string): Promise<Hold | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: env.tableName, Key: cartKeys.item(customerId, sku), ConsistentRead: true }),
+  );
+  return Item ? toHold(Item) : undefined;
+}
+
+/** Every line of the customer's cart (expired ones included; the domain filters them). */
+export async function listHolds(customerId: string): Promise<Hold[]> {
+  return queryAll({
+    TableName: env.tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': cartKeys.partition(customerId), ':prefix': cartKeys.ITEM_PREFIX },
+    ConsistentRead: true,
+  });
+}
+
+/**
+ * POST /cart/items: adds `quantity` to the line (creating it) and holds the extra units.
+ * `created` tells a new line from a grown one. When stock is short, expired holds of the SKU
+ * are released inline once and the add retried, so a lapsed hold never blocks a buyer.
+ */
+export async function addToCart(customerId: string, sku: string, quantity: number, now = new Date()) {
+  const info = await getSkuInfo(sku);
+  if (!info) throw new NotFound('SKU', sku);
+  let releasedInline = false;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const existing = await getHold(customerId, sku);
+    const target = quantityAfterAdd(sku, existing, quantity, now);
+    try {
+      const hold = await writeHold(customerId, lineOf(info), existing, target, now);
+      if (hold) return { hold, created: !existing || !isLive(existing, now) };
+    } catch (error) {
+      if (!(error instanceof InsufficientStock) || releasedInline) throw error;
+      releasedInline = true;
+      if ((await releaseExpiredHoldsOfSku(sku, now)) === 0) throw error;
+    }
+  }
+  throw new TooManyRequests(1);
+}
+
+/** PATCH /cart/items/{sku}: sets the line's quantity (0 removes it) and renews its hold. */
+export async function changeCartItem(customerId: string, sku: string, quantity: number, now = new Date()) {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const existing = requireLiveLine(await getHold(customerId, sku), sku, now);
+    if (quantity === 0) {
+      if (await releaseHold(existing)) return undefined;
+      continue;
+    }
+    const hold = await writeHold(customerId, existing, existing, quantity, now);
+    if (hold) return hold;
+  }
+  throw new TooManyRequests(1);
+}
+
+/** DELETE /cart/items/{sku}: removes the line and returns its units; 404 when it is not in the cart. */
+export async function removeCartItem(customerId: string, sku: string, now = new Date()): Promise<void> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const existing = requireLiveLine(await getHold(customerId, sku), sku, now);
+    if (await releaseHold(existing)) return;
+  }
+  throw new TooManyRequests(1);
+}
+
+/**
+ * Deletes the hold and moves its units held → available in one transaction, only if the line is
+ * still at the revision given (and, with `expiredBy`, expired by then). Returns false when someone
+ * else changed or released it first — which is what makes every release happen at most once.
+ */
+export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}): Promise<boolean> {
+  try {
+    await transactWrite([
+      holdDelete(hold, options.expiredBy ? { expiredBy: options.expiredBy } : {}),
+      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity)),
+    ]);
+    return true;
+  } catch (error) {
+    if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
+}
+
+/**
+ * Stream path: the TTL already deleted the line, so nothing is left to condition on; the release
+ * claims the marker `hold-expired:<holdId>` in the same transaction instead. Returns false when
+ * this removal was already handled (a redelivered stream record).
+ */
+export function releaseRemovedHold(hold: Hold): Promise<boolean> {
+  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity));
+}
+
+/**
+ * For checkout: the transaction items that turn a live hold into a reservation (delete the line
+ * at its revision if still live at `now`, move held → reserved). Add the order's own items and
+ * send them together with transactWrite; a cancelled first item means the cart changed.
+ */
+export function holdToReservationItems(hold: Hold, now = new Date()): TransactItem[] {
+  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity))];
+}
+
+/**
+ * For checkout of a line whose hold lapsed but was not yet released: its units are still in
+ * `held`, so the same held → reserved move applies, conditional on the revision only (a sweep or
+ * TTL release that got there first makes the first item fail, and the caller re-plans).
+ */
+export function lapsedHoldToReservationItems(hold: Hold): TransactItem[] {
+  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity))];
+}
+
+/** The scheduled sweep: every expired hold in every expiry shard, each released at most once. */
+export async function sweepExpiredHolds(now = new Date()): Promise<{ found: number; released: number }> {
+  const shards = Array.from({ length: HOLD_EXPIRY_SHARDS }, (_, shard) => shard);
+  const counts = await Promise.all(
+    shards.map(async (shard) => {
+      const expired = await queryAll(expiredQuery('gsi2', 'gsi2pk', 'gsi2sk', cartKeys.expiryPartition(shard), now), SWEEP_LIMIT_PER_SHARD);
+      let released = 0;
+      for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
+      return { found: expired.length, released };
+    }),
+  );
+  return counts.reduce((a, b) => ({ found: a.found + b.found, released: a.released + b.released }), { found: 0, released: 0 });
+}
+
+/** Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released. */
+export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): Promise<number> {
+  const expired = await queryAll(expiredQuery('gsi1', 'gsi1pk', 'gsi1sk', cartKeys.skuHoldPartition(sku), now), INLINE_RELEASE_LIMIT);
+  let released = 0; // one at a time: concurrent transactions on one stock item would only conflict
+  for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
+  return released;
+}
+
+/** Reads a hold back from a stream image or index item; undefined for any other entity. */
+export function holdFromItem(item: Record<string, any> | undefined): Hold | undefined {
+  return item?.type === ITEM_TYPE ? toHold(item) : undefined;
+}
+
+/**
+ * Writes the line at `quantity` and moves the difference with the stock, in one transaction.
+ * Undefined when the line changed since it was read (retry); InsufficientStock when short.
+ */
+async function writeHold(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date) {
+  const delta = holdDelta(existing, quantity);
+  const { holdExpiresAt, ttl } = holdExpiry(now, env.holdTtlSeconds);
+  const hold: Hold = {
+    customerId,
+    sku: line.sku,
+    productId: line.productId,
+    name: line.name,
+    unitPrice: line.unitPrice,
+    quantity,
+    holdId: existing?.holdId ?? randomUUID(),
+    rev: (existing?.rev ?? 0) + 1,
+    holdExpiresAt,
+    createdAt: existing?.createdAt ?? now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  const items: TransactItem[] = [holdPut(hold, ttl, existing)];
+  if (delta > 0) items.push(stockMoveUpdate(line.sku, stockMoves.hold(delta)));
+  if (delta < 0) items.push(stockMoveUpdate(line.sku, stockMoves.releaseHold(-delta)));
+  try {
+    await transactWrite(items);
+    return hold;
+  } catch (error) {
+    const [lineCode, stockCode] = cancellationCodes(error);
+    if (lineCode === 'ConditionalCheckFailed') return undefined;
+    if (stockCode === 'ConditionalCheckFailed' && delta > 0) {
+      throw new InsufficientStock(line.sku, delta, (await getStock(line.sku))?.available ?? 0);
+    }
+    throw error;
+  }
+}
+
+/** Put of the line: creates it only if absent, replaces it only at the revision we read. */
+function holdPut(hold: Hold, ttl: number, existing: Hold | undefined): TransactItem {
+  const item = {
+    ...cartKeys.item(hold.customerId, hold.sku),
+    ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId),
+    ...cartKeys.expiryIndex(hold.holdExpiresAt, hold.customerId, hold.sku),
+    type: ITEM_TYPE,
+    ...hold,
+    ttl,
+  };
+  return {
+    Put: {
+      TableName: env.tableName,
+      Item: item,
+      ...(existing
+        ? { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': existing.rev } }
+        : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    },
+  };
+}
+
+/** Delete of the line at its revision; optionally only if expired by, or still live at, a time. */
+function holdDelete(hold: Hold, when: { expiredBy?: Date; liveAt?: Date }): TransactItem {
+  const conditions = ['#rev = :rev'];
+  const values: Record<string, unknown> = { ':rev': hold.rev };
+  if (when.expiredBy) {
+    conditions.push('#expires <= :at');
+    values[':at'] = when.expiredBy.toISOString();
+  }
+  if (when.liveAt) {
+    conditions.push('#expires > :at');
+    values[':at'] = when.liveAt.toISOString();
+  }
+  return {
+    Delete: {
+      TableName: env.tableName,
+      Key: cartKeys.item(hold.customerId, hold.sku),
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: { '#rev': 'rev', ...(conditions.length > 1 ? { '#expires': 'holdExpiresAt' } : {}) },
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** Holds in an expiry-ordered index partition whose expiry is before `now` (sort keys start with it). */
+function expiredQuery(index: string, pkName: string, skName: string, partition: string, now: Date): QueryCommandInput {
+  return {
+    TableName: env.tableName,
+    IndexName: index,
+    KeyConditionExpression: '#pk = :pk AND #sk < :now',
+    ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
+    ExpressionAttributeValues: { ':pk': partition, ':now': now.toISOString() },
+  };
+}
+
+async function queryAll(input: QueryCommandInput, limit = Infinity): Promise<Hold[]> {
+  const holds: Hold[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: cursor }));
+    for (const item of page.Items ?? []) {
+      const hold = holdFromItem(item);
+      if (hold && holds.length < limit) holds.push(hold);
+    }
+    cursor = holds.length < limit ? page.LastEvaluatedKey : undefined;
+  } while (cursor);
+  return holds;
+}
+
+function lineOf(info: SkuInfo): LineInfo {
+  return { sku: info.sku, productId: info.productId, name: lineName(info), unitPrice: info.price };
+}
+
+function toHold(item: Record<string, any>): Hold {
+  const { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt } = item;
+  return { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt };
+}

@@ -1,0 +1,258 @@
+/**
+ * Products in the single table (keys and access patterns: keys.ts, `productKeys`, `skuKeys`).
+ * A product item embeds its variants; each variant also has a SKU item, written in the same
+ * transaction, whose conditional put keeps SKUs unique across the catalog. Availability is read
+ * from the stock records (owned by the inventory code) and never written here.
+ */
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { BatchGetCommandOutput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  encodeCatalogCursor,
+  SkuTaken,
+  isProductId,
+  newProductId,
+  withAvailability,
+  type ListProductsQuery,
+  type Product,
+  type ProductWrite,
+  type StoredProduct,
+  type Variant,
+} from '../../domain/catalog';
+import { NotFound, VersionConflict } from '../../domain/errors';
+import { env } from '../../shared/env';
+import { dynamo } from './client';
+import { productKeys, skuKeys } from './keys';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
+const BATCH_GET_LIMIT = 100;
+/** A variant item may be (re)written by its own product, or claimed when no product owns it. */
+const OWNED_OR_FREE = 'attribute_not_exists(pk) OR productId = :productId';
+
+/**
+ * One product with per-variant availability.
+ * @throws NotFound when no such product exists
+ */
+export async function getProduct(productId: string): Promise<Product> {
+  const product = await readProduct(productId);
+  if (!product) throw new NotFound('Product', productId);
+  return (await withStock([product]))[0]!;
+}
+
+/** The catalog, newest first, `limit` per page. */
+export async function listProducts({ limit, cursor }: ListProductsQuery): Promise<Page<Product>> {
+  const { Items = [] } = await dynamo.send(
+    new QueryCommand({
+      TableName: env.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :catalog',
+      ExpressionAttributeValues: { ':catalog': productKeys.CATALOG_PARTITION },
+      ScanIndexForward: false,
+      ExclusiveStartKey: cursor && { ...productKeys.product(cursor.id), ...productKeys.catalogIndex(cursor.createdAt, cursor.id) },
+      Limit: limit + 1, // one more tells whether another page exists
+    }),
+  );
+  const shown = Items.slice(0, limit).map(toStored);
+  const last = shown.at(-1);
+  return { items: await withStock(shown), nextCursor: Items.length > limit && last ? encodeCatalogCursor(last) : null };
+}
+
+/** The products with these ids that exist, with availability, in no particular order. */
+export async function getProducts(productIds: readonly string[]): Promise<Product[]> {
+  const items = await batchGet(productIds.filter(isProductId).map(productKeys.product));
+  return withStock(items.map(toStored));
+}
+
+/**
+ * Creates a product (version 1) and its SKU items in one transaction.
+ * @throws SkuTaken when one of its SKUs belongs to another product
+ */
+export async function createProduct(write: ProductWrite): Promise<Product> {
+  const at = new Date().toISOString();
+  const product: StoredProduct = { id: newProductId(), ...write, version: 1, createdAt: at, updatedAt: at };
+  await transact(
+    [putProduct(product, 'attribute_not_exists(pk)'), ...product.variants.map((v) => putVariant(product, v))],
+    product.variants.map((v) => v.sku),
+    () => Promise.reject(new Error(`product id ${product.id} collided`)),
+  );
+  return (await withStock([product]))[0]!;
+}
+
+/**
+ * Replaces a product if it is still at `expectedVersion`; SKU items of added variants are
+ * claimed, of kept ones rewritten, of removed ones deleted, all in the same transaction.
+ * @throws NotFound, VersionConflict, SkuTaken
+ */
+export async function replaceProduct(productId: string, write: ProductWrite, expectedVersion: number): Promise<Product> {
+  const current = await readProduct(productId, true);
+  if (!current) throw new NotFound('Product', productId);
+  if (current.version !== expectedVersion) throw new VersionConflict(expectedVersion, current.version);
+  const next: StoredProduct = { ...current, ...write, version: current.version + 1, updatedAt: new Date().toISOString() };
+  const kept = new Set(next.variants.map((v) => v.sku));
+  const removed = current.variants.filter((v) => !kept.has(v.sku));
+  await transact(
+    [
+      putProduct(next, 'version = :expected', { ':expected': expectedVersion }),
+      ...next.variants.map((v) => putVariant(next, v)),
+      ...removed.map((v) => deleteVariant(productId, v.sku)),
+    ],
+    [...next.variants.map((v) => v.sku), ...removed.map((v) => v.sku)],
+    () => productChanged(productId, expectedVersion),
+  );
+  return (await withStock([next]))[0]!;
+}
+
+/**
+ * Deletes a product and its SKU items. Stock records stay: they belong to the inventory, and
+ * carts or orders may still account for units of those SKUs.
+ * @throws NotFound when no such product exists
+ */
+export async function deleteProduct(productId: string, attempt = 1): Promise<void> {
+  const current = await readProduct(productId, true);
+  if (!current) throw new NotFound('Product', productId);
+  try {
+    await transact(
+      [
+        { Delete: { TableName: env.tableName, Key: productKeys.product(productId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': current.version } } },
+        ...current.variants.map((v) => deleteVariant(productId, v.sku)),
+      ],
+      current.variants.map((v) => v.sku),
+      () => productChanged(productId, current.version),
+    );
+  } catch (error) {
+    // A concurrent replace moved the version: delete what is there now.
+    if (error instanceof VersionConflict && attempt < 3) return deleteProduct(productId, attempt + 1);
+    throw error;
+  }
+}
+
+async function readProduct(productId: string, consistent = false): Promise<StoredProduct | undefined> {
+  if (!isProductId(productId)) return undefined;
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: env.tableName, Key: productKeys.product(productId), ConsistentRead: consistent }),
+  );
+  return Item && toStored(Item);
+}
+
+/**
+ * Runs a transaction whose first item is the product; on a failed condition tells why:
+ * the product's own condition → `onProductFailed`, a SKU item's → SkuTaken for those SKUs
+ * (`skus[i]` is the SKU of transaction item i + 1).
+ */
+async function transact(items: TransactItem[], skus: string[], onProductFailed: () => Promise<never>): Promise<void> {
+  try {
+    await dynamo.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if ((error as Error).name !== 'TransactionCanceledException' || !reasons) throw error;
+    const failed = reasons.map((r, i) => (r.Code === 'ConditionalCheckFailed' ? i : -1)).filter((i) => i >= 0);
+    if (failed.includes(0)) return onProductFailed();
+    if (failed.length) throw new SkuTaken(failed.map((i) => skus[i - 1]!));
+    throw error;
+  }
+}
+
+/** Why a product's conditional write failed: gone (404) or moved on (409). */
+async function productChanged(productId: string, expectedVersion: number): Promise<never> {
+  const now = await readProduct(productId, true);
+  throw now ? new VersionConflict(expectedVersion, now.version) : new NotFound('Product', productId);
+}
+
+function putProduct(product: StoredProduct, condition: string, values?: Record<string, unknown>): TransactItem {
+  return {
+    Put: {
+      TableName: env.tableName,
+      Item: {
+        ...productKeys.product(product.id),
+        ...productKeys.catalogIndex(product.createdAt, product.id),
+        entity: 'PRODUCT',
+        ...product,
+        variants: product.variants.map(({ options, ...variant }) => ({ ...variant, ...nonEmpty({ options }) })),
+      },
+      ConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The SKU item carts and checkout resolve a SKU with. */
+function putVariant(product: StoredProduct, variant: Variant): TransactItem {
+  return {
+    Put: {
+      TableName: env.tableName,
+      Item: {
+        ...skuKeys.variant(variant.sku),
+        entity: 'VARIANT',
+        sku: variant.sku,
+        productId: product.id,
+        productName: product.name,
+        variantName: variant.name,
+        ...nonEmpty({ options: variant.options }),
+        price: variant.price,
+      },
+      ConditionExpression: OWNED_OR_FREE,
+      ExpressionAttributeValues: { ':productId': product.id },
+    },
+  };
+}
+
+function deleteVariant(productId: string, sku: string): TransactItem {
+  return {
+    Delete: {
+      TableName: env.tableName,
+      Key: skuKeys.variant(sku),
+      ConditionExpression: OWNED_OR_FREE,
+      ExpressionAttributeValues: { ':productId': productId },
+    },
+  };
+}
+
+/** Adds per-variant availability from the stock records (absent record → 0). */
+async function withStock(products: StoredProduct[]): Promise<Product[]> {
+  const skus = [...new Set(products.flatMap((p) => p.variants.map((v) => v.sku)))];
+  const skuByPk = new Map(skus.map((sku) => [skuKeys.stock(sku).pk, sku]));
+  const records = await batchGet(skus.map(skuKeys.stock), ['pk', 'available']);
+  const available = new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
+  return products.map((p) => withAvailability(p, available));
+}
+
+/** BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff. */
+async function batchGet(keys: Record<string, string>[], attributes?: string[]): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  const projection = attributes && {
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+  };
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** Math.min(attempt, 6)));
+      const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await dynamo.send(
+        new BatchGetCommand({ RequestItems: { [env.tableName]: { Keys: pending, ...projection } } }),
+      );
+      found.push(...(Responses?.[env.tableName] ?? []));
+      pending = UnprocessedKeys?.[env.tableName]?.Keys;
+    }
+  }
+  return found;
+}
+
+/**
+ * Empty maps are left out of stored items: DynamoDB Local renders a nested empty map in stream
+ * images as `{}` (not `{ M: {} }`), which no unmarshaller accepts. Reads put them back.
+ */
+function nonEmpty(maps: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
+  return Object.fromEntries(Object.entries(maps).filter(([, map]) => Object.keys(map).length > 0));
+}
+
+/** Strips the key and index attributes of a stored item. */
+function toStored(item: Record<string, unknown>): StoredProduct {
+  const { id, name, description, tags, images, variants, version, createdAt, updatedAt } = item as unknown as StoredProduct;
+  const withOptions = variants.map(({ sku, name, options, price }) => ({ sku, name, options: options ?? {}, price }));
+  return { id, name, description, tags, images, variants: withOptions, version, createdAt, updatedAt };
+}

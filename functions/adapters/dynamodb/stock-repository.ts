@@ -1,0 +1,291 @@
+/**
+ * The stock record of a SKU (skuKeys.stock) and every way it moves. Each change is ONE
+ * conditional write — alone or as an item of a caller's TransactWriteItems — built from a
+ * StockMove (functions/domain/stock.ts): `SET field = field + :delta` for every field it touches,
+ * with `field >= -delta` for every field it decreases, so no bucket goes negative and the
+ * invariant holds by construction. Nothing here reads-then-writes without a condition.
+ */
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SkuInfo } from '../../domain/cart';
+import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
+import {
+  applyMove,
+  EMPTY_STOCK,
+  InventoryBelowCommitted,
+  isBalanced,
+  setTotalMove,
+  STOCK_FIELDS,
+  StockMoveRefused,
+  stockMoves,
+  type StockLevels,
+  type StockMove,
+} from '../../domain/stock';
+import { env } from '../../shared/env';
+import { dynamo, isConditionFailure } from './client';
+import { skuKeys, stockOpKeys } from './keys';
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+export type StockRecord = StockLevels & { readonly sku: string; readonly version: number };
+
+/** Transactions touching a hot item may be cancelled by a concurrent one; retry a few times. */
+const CONFLICT_ATTEMPTS = 6;
+/** Op markers outlive every redelivery window (stream records live 24 h; workflow retries minutes). */
+const OP_MARKER_RETENTION_SECONDS = 30 * 24 * 3600;
+/** Admin writes retry while holds keep moving `available` underneath them. */
+const ADMIN_ATTEMPTS = 10;
+
+/** The catalog's VARIANT item for a SKU, or undefined when the SKU is not in the catalog. */
+export async function getSkuInfo(sku: string): Promise<SkuInfo | undefined> {
+  const { Item } = await dynamo.send(new GetCommand({ TableName: env.tableName, Key: skuKeys.variant(sku) }));
+  if (!Item) return undefined;
+  return { sku, productId: Item.productId, productName: Item.productName, variantName: Item.variantName, price: Item.price };
+}
+
+/** The stock record, or undefined when none was ever written (the SKU has no stock yet). */
+export async function getStock(sku: string): Promise<StockRecord | undefined> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: env.tableName, Key: skuKeys.stock(sku), ConsistentRead: true }),
+  );
+  return Item ? toStockRecord(sku, Item) : undefined;
+}
+
+/** Stock of many SKUs in BatchGet calls (e.g. `available` on product reads); absent SKUs are omitted. */
+export async function getStocks(skus: readonly string[]): Promise<Map<string, StockRecord>> {
+  const found = new Map<string, StockRecord>();
+  const unique = [...new Set(skus)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((sku) => skuKeys.stock(sku));
+    while (keys?.length) {
+      const result: BatchGetCommandOutput = await dynamo.send(
+        new BatchGetCommand({ RequestItems: { [env.tableName]: { Keys: keys } } }),
+      );
+      for (const item of result.Responses?.[env.tableName] ?? []) found.set(item.sku, toStockRecord(item.sku, item));
+      keys = result.UnprocessedKeys?.[env.tableName]?.Keys;
+    }
+  }
+  return found;
+}
+
+/**
+ * The Update of a stock move, for a caller's own TransactWriteItems (e.g. checkout: delete the
+ * holds, move held → reserved, put the order, all in one). `expect` adds equality conditions.
+ */
+export function stockMoveUpdate(sku: string, move: StockMove, expect: Partial<StockLevels> = {}): TransactItem {
+  if (!isBalanced(move)) throw new Error(`Unbalanced stock move for ${sku}: ${JSON.stringify(move)}`);
+  const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':one': 1, ':now': new Date().toISOString() };
+  const sets = ['#updatedAt = :now'];
+  const conditions = ['attribute_exists(pk)'];
+  for (const field of STOCK_FIELDS) {
+    const delta = move[field] ?? 0;
+    if (delta !== 0) {
+      names[`#${field}`] = field;
+      values[`:d_${field}`] = delta;
+      sets.push(`#${field} = #${field} + :d_${field}`);
+    }
+    if (delta < 0) {
+      values[`:min_${field}`] = -delta;
+      conditions.push(`#${field} >= :min_${field}`);
+    }
+  }
+  for (const [field, value] of Object.entries(expect)) {
+    names[`#${field}`] = field;
+    values[`:expect_${field}`] = value;
+    conditions.push(`#${field} = :expect_${field}`);
+  }
+  return {
+    Update: {
+      TableName: env.tableName,
+      Key: skuKeys.stock(sku),
+      UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The Put that claims an operation id, for a caller's own transaction (see applyStockMoveOnce). */
+export function stockOpMarkerPut(opId: string, detail: Record<string, unknown> = {}): TransactItem {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    Put: {
+      TableName: env.tableName,
+      Item: { ...stockOpKeys.applied(opId), type: 'STOCK_OP', opId, ...detail, appliedAt: new Date().toISOString(), ttl: now + OP_MARKER_RETENTION_SECONDS },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Moves stock with one conditional update; refused moves throw InsufficientStock / StockMoveRefused. */
+export async function moveStock(sku: string, move: StockMove): Promise<StockRecord> {
+  for (let attempt = 1; attempt <= ADMIN_ATTEMPTS; attempt++) {
+    const moved = await tryMoveStock(sku, move);
+    if (moved) return moved;
+    await explainRefusal(sku, move); // throws unless the refusal was a passing race
+  }
+  throw new TooManyRequests(1);
+}
+
+/**
+ * Applies the move at most once per `opId` however often it is called: the op marker and the
+ * stock update commit together or not at all. Returns false when the op was applied before.
+ */
+export async function applyStockMoveOnce(opId: string, sku: string, move: StockMove): Promise<boolean> {
+  for (let attempt = 1; attempt <= ADMIN_ATTEMPTS; attempt++) {
+    try {
+      await transactWrite([stockOpMarkerPut(opId, { sku, move }), stockMoveUpdate(sku, move)]);
+      return true;
+    } catch (error) {
+      const [marker, stock] = cancellationCodes(error);
+      if (marker === 'ConditionalCheckFailed') return false;
+      if (stock !== 'ConditionalCheckFailed') throw error;
+      await explainRefusal(sku, move); // throws unless the refusal was a passing race
+    }
+  }
+  throw new TooManyRequests(1);
+}
+
+/** Workflow moves, each at most once per op id (derive it from the order id, the step and the SKU). */
+export const reserveStock = (opId: string, sku: string, quantity: number) =>
+  applyStockMoveOnce(opId, sku, stockMoves.reserve(quantity));
+export const sellStock = (opId: string, sku: string, quantity: number) =>
+  applyStockMoveOnce(opId, sku, stockMoves.sell(quantity));
+export const releaseReservedStock = (opId: string, sku: string, quantity: number) =>
+  applyStockMoveOnce(opId, sku, stockMoves.releaseReservation(quantity));
+export const returnSoldStock = (opId: string, sku: string, quantity: number) =>
+  applyStockMoveOnce(opId, sku, stockMoves.returnSold(quantity));
+
+/** GET /admin/inventory: 404 for a SKU outside the catalog, zeros for one never stocked. */
+export async function getInventory(sku: string): Promise<StockRecord> {
+  const [info, stock] = await Promise.all([getSkuInfo(sku), getStock(sku)]);
+  if (!info) throw new NotFound('SKU', sku);
+  return stock ?? { sku, ...EMPTY_STOCK, version: 0 };
+}
+
+/**
+ * Sets `total`; available becomes total − held − reserved − sold, refused (409) below zero.
+ * Conditional on the total read, not on `version`, so a flash sale's hold traffic (which moves
+ * available and version, never total) does not starve the merchant's write.
+ */
+export async function setStockTotal(sku: string, total: number): Promise<StockRecord> {
+  for (let attempt = 1; attempt <= ADMIN_ATTEMPTS; attempt++) {
+    const levels = await stockForAdmin(sku);
+    const moved = await tryMoveStock(sku, setTotalMove(sku, levels, total), { total: levels.total });
+    if (moved) return moved;
+  }
+  throw new TooManyRequests(1);
+}
+
+/** Adds `delta` (negative: shrink) to total and available; refused (409) if available would go below 0. */
+export async function adjustStockTotal(sku: string, delta: number): Promise<StockRecord> {
+  const levels = await stockForAdmin(sku);
+  const moved = await tryMoveStock(sku, stockMoves.restock(delta));
+  if (moved) return moved;
+  const now = (await getStock(sku)) ?? levels;
+  throw new InventoryBelowCommitted(sku, now.total + delta, now);
+}
+
+/**
+ * TransactWriteItems with retries when DynamoDB cancels it for a conflicting concurrent
+ * transaction on the same item (the flash-sale case; DynamoDB Local never does this). Condition
+ * failures are not retried: they are answers.
+ */
+export async function transactWrite(items: TransactItem[]): Promise<void> {
+  await retryOnConflict(() => dynamo.send(new TransactWriteCommand({ TransactItems: items })));
+}
+
+/**
+ * Runs a write, retrying with full jitter while DynamoDB refuses it for a concurrent transaction
+ * on the same item (TransactionCanceledException with TransactionConflict, or, for a plain
+ * write, TransactionConflictException). Persistent conflict becomes a 429 for the client.
+ */
+async function retryOnConflict<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!isTransactionConflict(error)) throw error;
+      if (attempt >= CONFLICT_ATTEMPTS) throw new TooManyRequests(1);
+      await sleep(Math.random() * 25 * 2 ** attempt); // full jitter spreads the retry storm
+    }
+  }
+}
+
+/** The cancellation code of each transaction item, in request order ('None' when it was fine). */
+export function cancellationCodes(error: unknown): string[] {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code ?? 'None');
+}
+
+function isTransactionConflict(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'TransactionConflictException') return true;
+  const codes = cancellationCodes(error);
+  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
+}
+
+/** One conditional UpdateItem; undefined when its condition failed. */
+async function tryMoveStock(sku: string, move: StockMove, expect?: Partial<StockLevels>): Promise<StockRecord | undefined> {
+  const { Update } = stockMoveUpdate(sku, move, expect);
+  try {
+    const { Attributes } = await retryOnConflict(() =>
+      dynamo.send(new UpdateCommand({ ...Update!, ReturnValues: 'ALL_NEW' })),
+    );
+    return toStockRecord(sku, Attributes!);
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Throws the error a refused move means for the caller; returns when it would now pass (a race). */
+async function explainRefusal(sku: string, move: StockMove): Promise<void> {
+  const levels = (await getStock(sku)) ?? EMPTY_STOCK;
+  const result = applyMove(levels, move);
+  if (!('short' in result)) return;
+  if (result.short === 'available') throw new InsufficientStock(sku, -(move.available ?? 0), levels.available);
+  throw new StockMoveRefused(sku, result.short, move);
+}
+
+/** The stock for an admin write: 404 unless the SKU is in the catalog; created (all zero) when absent. */
+async function stockForAdmin(sku: string): Promise<StockLevels> {
+  const [info, stock] = await Promise.all([getSkuInfo(sku), getStock(sku)]);
+  if (!info) throw new NotFound('SKU', sku);
+  if (stock) return stock;
+  await createStockRecord(sku);
+  return (await getStock(sku))!;
+}
+
+/** Creates the all-zero record, only while the VARIANT exists (checked in the same transaction). */
+async function createStockRecord(sku: string): Promise<void> {
+  try {
+    await transactWrite([
+      { ConditionCheck: { TableName: env.tableName, Key: skuKeys.variant(sku), ConditionExpression: 'attribute_exists(pk)' } },
+      {
+        Put: {
+          TableName: env.tableName,
+          Item: { ...skuKeys.stock(sku), type: 'STOCK', sku, ...EMPTY_STOCK, version: 0, updatedAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+  } catch (error) {
+    const [variant, stock] = cancellationCodes(error);
+    if (variant === 'ConditionalCheckFailed') throw new NotFound('SKU', sku);
+    if (stock !== 'ConditionalCheckFailed') throw error; // else: created concurrently, which is fine
+  }
+}
+
+function toStockRecord(sku: string, item: Record<string, any>): StockRecord {
+  const { total = 0, available = 0, held = 0, reserved = 0, sold = 0, version = 0 } = item;
+  return { sku, total, available, held, reserved, sold, version };
+}

@@ -1,0 +1,127 @@
+/**
+ * Stock of one SKU as plain numbers, and the moves between its buckets. Pure: no I/O.
+ *
+ * Invariant, at every moment: available + held + reserved + sold == total, none negative.
+ * Every change is a StockMove (a delta per field). A move between buckets sums to zero, so it
+ * keeps the invariant by construction; only a restock also moves `total`, by the same delta as
+ * `available`. The repository turns a move into one conditional update whose condition is
+ * `field >= -delta` for every field the move decreases, so no bucket can ever go negative.
+ */
+import { z } from 'zod';
+import { skuSchema } from './catalog';
+import { Conflict } from './errors';
+
+export interface StockLevels {
+  readonly total: number;
+  readonly available: number;
+  readonly held: number;
+  readonly reserved: number;
+  readonly sold: number;
+}
+
+export type StockField = keyof StockLevels;
+export type StockMove = Readonly<Partial<Record<StockField, number>>>;
+
+export const STOCK_FIELDS: readonly StockField[] = ['total', 'available', 'held', 'reserved', 'sold'];
+const BUCKETS: readonly StockField[] = ['available', 'held', 'reserved', 'sold'];
+
+export const EMPTY_STOCK: StockLevels = { total: 0, available: 0, held: 0, reserved: 0, sold: 0 };
+
+/** The named moves of the stock lifecycle; `quantity` is always positive. */
+export const stockMoves = {
+  /** A cart places a soft hold. */
+  hold: (quantity: number): StockMove => ({ available: -quantity, held: quantity }),
+  /** A hold is removed, shrunk or expires. */
+  releaseHold: (quantity: number): StockMove => ({ held: -quantity, available: quantity }),
+  /** Checkout turns a cart's hold into a reservation. */
+  reserveHeld: (quantity: number): StockMove => ({ held: -quantity, reserved: quantity }),
+  /** Reservation straight from available stock (an order without a prior hold). */
+  reserve: (quantity: number): StockMove => ({ available: -quantity, reserved: quantity }),
+  /** Payment succeeded. */
+  sell: (quantity: number): StockMove => ({ reserved: -quantity, sold: quantity }),
+  /** Payment failed or the order was cancelled before payment. */
+  releaseReservation: (quantity: number): StockMove => ({ reserved: -quantity, available: quantity }),
+  /** A paid order is cancelled or refunded and its goods go back on the shelf. */
+  returnSold: (quantity: number): StockMove => ({ sold: -quantity, available: quantity }),
+  /** The merchant receives (delta > 0) or writes off (delta < 0) goods. */
+  restock: (delta: number): StockMove => ({ total: delta, available: delta }),
+};
+
+/** True when the move keeps `available + held + reserved + sold == total`. */
+export function isBalanced(move: StockMove): boolean {
+  const buckets = BUCKETS.reduce((sum, field) => sum + (move[field] ?? 0), 0);
+  return buckets === (move.total ?? 0) && Object.values(move).every((d) => Number.isInteger(d));
+}
+
+/** The minimum each field must have before the move: `-delta` for every decreased field. */
+export function guardsOf(move: StockMove): Partial<Record<StockField, number>> {
+  const guards: Partial<Record<StockField, number>> = {};
+  for (const field of STOCK_FIELDS) {
+    const delta = move[field] ?? 0;
+    if (delta < 0) guards[field] = -delta;
+  }
+  return guards;
+}
+
+/** The levels after the move, or the first field that would go negative. */
+export function applyMove(levels: StockLevels, move: StockMove): { levels: StockLevels } | { short: StockField } {
+  const next = { ...levels };
+  for (const field of STOCK_FIELDS) next[field] = levels[field] + (move[field] ?? 0);
+  const short = STOCK_FIELDS.find((field) => next[field] < 0);
+  return short ? { short } : { levels: next };
+}
+
+/** Every way the levels break the invariant; empty when they are consistent. */
+export function invariantViolations(levels: StockLevels): string[] {
+  const violations = STOCK_FIELDS.filter((f) => !Number.isInteger(levels[f]) || levels[f] < 0).map(
+    (f) => `${f} is ${levels[f]}`,
+  );
+  const sum = levels.available + levels.held + levels.reserved + levels.sold;
+  if (sum !== levels.total) violations.push(`available + held + reserved + sold = ${sum}, total = ${levels.total}`);
+  return violations;
+}
+
+/** Units the merchant can no longer take back: in carts, in orders under way, or sold. */
+export const committedOf = (levels: StockLevels) => levels.held + levels.reserved + levels.sold;
+
+/** The move that sets `total`, refused when the new total is below the committed units. */
+export function setTotalMove(sku: string, levels: StockLevels, total: number): StockMove {
+  const delta = total - levels.total;
+  if (levels.available + delta < 0) throw new InventoryBelowCommitted(sku, total, levels);
+  return stockMoves.restock(delta);
+}
+
+/** 409: the merchant asked for fewer units than are already held, reserved or sold. */
+export class InventoryBelowCommitted extends Conflict {
+  constructor(sku: string, requestedTotal: number, levels: StockLevels) {
+    const committed = committedOf(levels);
+    super(
+      'INVENTORY_BELOW_COMMITTED',
+      `${sku} has ${committed} units held, reserved or sold; the total cannot go to ${requestedTotal}.`,
+      [{ sku, requestedTotal, committed, held: levels.held, reserved: levels.reserved, sold: levels.sold }],
+    );
+  }
+}
+
+/** 409: a workflow move found its source bucket short (e.g. selling more than is reserved). */
+export class StockMoveRefused extends Conflict {
+  constructor(sku: string, field: StockField, move: StockMove) {
+    super('STOCK_MOVE_REFUSED', `The stock of ${sku} has too little ${field} for this change.`, [{ sku, field, move }]);
+  }
+}
+
+/** Request schemas of the admin inventory routes. */
+const MAX_UNITS = 1_000_000_000;
+export const inventoryParamsSchema = z.object({ sku: skuSchema });
+export const setInventorySchema = z.object({ total: z.number().int().min(0).max(MAX_UNITS) });
+export const adjustInventorySchema = z.object({ delta: z.number().int().min(-MAX_UNITS).max(MAX_UNITS) });
+
+/** The contract's inventory view. */
+export const inventoryView = (sku: string, levels: StockLevels) => ({
+  sku,
+  total: levels.total,
+  available: levels.available,
+  held: levels.held,
+  reserved: levels.reserved,
+  sold: levels.sold,
+});

@@ -1,0 +1,36 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { applyIndexUpdate, type IndexUpdate } from '../adapters/dynamodb/search-index';
+import type { StoredProduct } from '../domain/catalog';
+
+/** Products indexed at once; each takes a few reads and batch writes. */
+const CONCURRENCY = 8;
+
+/**
+ * Table-stream consumer: keeps the search index current on product INSERT/MODIFY/REMOVE and
+ * ignores every other entity. Only the last record of each product in a batch matters (each
+ * update states the whole product), and applying it is idempotent, so a replayed batch is
+ * harmless. A failure throws, and the batch is retried from its start.
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<void> {
+  const latest = new Map<string, IndexUpdate>();
+  for (const record of event.Records) {
+    const update = toIndexUpdate(record);
+    if (update) latest.set(update.productId, update);
+  }
+  const updates = [...latest.values()];
+  for (let start = 0; start < updates.length; start += CONCURRENCY) {
+    await Promise.all(updates.slice(start, start + CONCURRENCY).map(applyIndexUpdate));
+  }
+}
+
+function toIndexUpdate(record: DynamoDBRecord): IndexUpdate | undefined {
+  const image = record.dynamodb?.NewImage ?? record.dynamodb?.OldImage;
+  // Other entities are not even decoded: a shape this consumer does not know cannot stop it.
+  if (image?.entity?.S !== 'PRODUCT') return undefined;
+  const item = unmarshall(image as Record<string, AttributeValue>) as Partial<StoredProduct>;
+  if (!item.id || typeof item.version !== 'number') return undefined;
+  if (record.eventName === 'REMOVE') return { productId: item.id, version: item.version + 1, product: undefined };
+  return { productId: item.id, version: item.version, product: { name: item.name ?? '', description: item.description ?? '', tags: item.tags ?? [] } };
+}
