@@ -22,6 +22,7 @@ const stack = await startLocalStack({
 
 console.log(`
 Crowdstart local stack ready: ${stack.url}
+  engines      ${engineEndpoints()}
   catalog      curl ${stack.url}/products
   search       curl '${stack.url}/search?q=shirt'
   admin token  npm run token -- --sub ops --admin
@@ -29,6 +30,17 @@ Crowdstart local stack ready: ${stack.url}
   example      curl -X POST ${stack.url}/admin/products -H "authorization: Bearer $(npm run -s token -- --sub ops --admin | tail -1)" \\
                  -H 'content-type: application/json' -d '{"name":"Mug","description":"Stoneware","tags":["kitchen"],"images":[],"variants":[{"sku":"MUG-1","name":"Mug","options":{},"price":{"amount":1200,"currency":"USD"}}]}'
 Press Ctrl-C to stop.`);
+
+/** The engines' own endpoints (for inspection with the AWS and Stripe SDKs), from the env the stack set. */
+function engineEndpoints(): string {
+  const engines = {
+    dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+    sqs: process.env.AWS_ENDPOINT_URL_SQS,
+    sfn: process.env.AWS_ENDPOINT_URL_SFN,
+    stripe: process.env.STRIPE_API_URL,
+  };
+  return Object.entries(engines).filter(([, url]) => url).map(([name, url]) => `${name}=${url}`).join(' ');
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -56,8 +56,31 @@ export interface ScheduledJob {
   readonly defaultIntervalSeconds: number;
 }
 
-export const STREAM_CONSUMERS: readonly StreamConsumer[] = [];
+export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
+  // Product INSERT/MODIFY/REMOVE: rewrites that product's search index items (GET /search)
+  { id: 'SearchIndexer', handler: 'queue/search-indexer', uses: ['table:read', 'table:write'], batchSize: 100 },
+  // TTL deletions of cart holds the sweeper had not reached: returns their units, at most once
+  { id: 'ReleaseExpiredHolds', handler: 'queue/release-expired-holds', uses: ['table:read', 'table:write'], batchSize: 100 },
+  // Order INSERTs: starts each order's workflow, so no committed checkout is left without one
+  { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow'], batchSize: 20 },
+  // Order status changes: published to the OrderEvents queue for merchant integrations
+  { id: 'PublishOrderEvents', handler: 'queue/publish-order-events', uses: ['table:read', 'order-events-queue'], batchSize: 100 },
+];
 
-export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [];
+export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [
+  // Task tokens of orders awaiting fulfillment, kept on the order for the admin fulfillment route
+  { id: 'RecordFulfillmentRequest', handler: 'queue/record-fulfillment-request', queue: 'Fulfillment', uses: ['table:read', 'table:write'] },
+  // Verified Stripe webhook events, each handled once: resumes orders waiting for 3-D Secure
+  { id: 'ProcessStripeWebhooks', handler: 'queue/process-stripe-webhooks', queue: 'StripeWebhooks', uses: ['table:read', 'table:write', 'workflow'] },
+];
 
-export const SCHEDULED_JOBS: readonly ScheduledJob[] = [];
+export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
+  // Releases expired cart holds within one interval; correctness never waits for TTL deletion
+  {
+    id: 'SweepHolds',
+    handler: 'queue/sweep-holds',
+    uses: ['table:read', 'table:write'],
+    intervalSetting: 'SWEEP_INTERVAL_SECONDS',
+    defaultIntervalSeconds: 60,
+  },
+];

@@ -9,7 +9,7 @@
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'public' | 'customer' | 'admin';
-export type RouteResource = 'table:read' | 'table:write' | 'stripe' | 'workflow' | 'webhook-queue';
+export type RouteResource = 'table:read' | 'table:write' | 'stripe' | 'workflow' | 'webhook-queue' | 'order-events-queue';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -43,6 +43,35 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('GET', '/admin/inventory/{sku}', 'get-inventory', 'admin', READ),
   route('PUT', '/admin/inventory/{sku}', 'set-inventory', 'admin', WRITE),
   route('POST', '/admin/inventory/{sku}/adjust', 'adjust-inventory', 'admin', WRITE),
+
+  // Cart: every line is a soft hold on stock (functions/adapters/dynamodb/cart-repository.ts)
+  route('GET', '/cart', 'get-cart', 'customer', READ),
+  route('POST', '/cart/items', 'add-cart-item', 'customer', WRITE),
+  route('PATCH', '/cart/items/{sku}', 'update-cart-item', 'customer', WRITE),
+  route('DELETE', '/cart/items/{sku}', 'remove-cart-item', 'customer', WRITE),
+
+  // Customer profile, addresses and saved cards (GET /me creates the profile on first use)
+  route('GET', '/me', 'get-me', 'customer', WRITE),
+  route('PUT', '/me', 'put-me', 'customer', WRITE),
+  route('GET', '/me/addresses', 'list-addresses', 'customer', READ),
+  route('POST', '/me/addresses', 'create-address', 'customer', WRITE),
+  route('PUT', '/me/addresses/{id}', 'update-address', 'customer', WRITE),
+  route('DELETE', '/me/addresses/{id}', 'delete-address', 'customer', WRITE),
+  route('GET', '/me/payment-methods', 'list-payment-methods', 'customer', [...READ, 'stripe']),
+  route('POST', '/me/payment-methods', 'create-payment-method', 'customer', [...WRITE, 'stripe']),
+  route('DELETE', '/me/payment-methods/{id}', 'delete-payment-method', 'customer', [...READ, 'stripe']),
+
+  // Checkout and orders: one order item per order, its workflow in Step Functions (order-repository.ts)
+  route('POST', '/checkout', 'checkout', 'customer', [...WRITE, 'stripe', 'workflow']),
+  route('GET', '/orders', 'list-orders', 'customer', READ),
+  route('GET', '/orders/{orderId}', 'get-order', 'customer', READ),
+  route('POST', '/orders/{orderId}/cancel', 'cancel-order', 'customer', [...WRITE, 'workflow']),
+  route('GET', '/admin/orders', 'admin-list-orders', 'admin', READ),
+  route('POST', '/admin/orders/{orderId}/fulfillment', 'fulfill-order', 'admin', [...WRITE, 'workflow']),
+  route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, 'workflow']),
+  route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', 'workflow']),
+  // Stripe calls this; the signature is the authentication, the queue decouples processing
+  route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe', 'webhook-queue']),
 ];
 
 /** A stable, readable id for a route's CDK constructs and log names, e.g. `GetProductsProductId`. */

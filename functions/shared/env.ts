@@ -28,4 +28,8 @@ export const env = {
   get completeAfterSeconds(): number {
     return numberOr('COMPLETE_AFTER_SECONDS', 14 * 24 * 3600);
   },
+  /** The order workflow (one execution per order); set next to the workflow grant. */
+  get stateMachineArn(): string {
+    return required('STATE_MACHINE_ARN');
+  },
 };

@@ -6,8 +6,14 @@ import { pollTableStream, scheduleJob, type Poller } from './event-sources';
 import { startGateway } from './gateway';
 import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
 import { pollQueue, startLocalQueues } from './queues';
+import { startLocalWorkflow } from './workflow';
+import { throttle } from './throttle';
+import { resolveSettings } from '../settings';
+import { startStripeServer, type StripeServer } from './stripe/server';
 
 export const LOCAL_TABLE_NAME = 'crowdstart-local';
+/** The key handlers use against the local Stripe server (it accepts any sk_test_ key). */
+const LOCAL_STRIPE_KEY = 'sk_test_crowdstart_local';
 
 export interface LocalStackOptions {
   /** HTTP API port; 0 takes a free one. */
@@ -54,8 +60,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     port: options.port,
     identity: () => identity!,
     logRequests: options.logRequests,
+    // The tenant's stage throttling (TENANT, default dev), enforced per client as 429 + Retry-After.
+    admit: throttle(resolveSettings(process.env.TENANT ?? 'dev').throttle),
   });
   identity = await loadIdentity(dataDir, localIssuer(gateway.port));
+  const stripe = await startLocalStripe(dataDir, `http://localhost:${gateway.port}/webhooks/stripe`);
+  // After Stripe and SQS: executions a previous run left RUNNING resume as soon as it starts.
+  const workflow = await startLocalWorkflow({ dataDir, sqsEndpoint: sqs.endpoint, fulfillmentQueueUrl: sqs.queues.Fulfillment.url });
+  Object.assign(process.env, { AWS_ENDPOINT_URL_SFN: workflow.endpoint, STATE_MACHINE_ARN: workflow.stateMachineArn });
 
   const pollers: Poller[] = [
     ...STREAM_CONSUMERS.map((consumer) =>
@@ -72,12 +84,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     identity,
     stop: async () => {
       await Promise.all(pollers.map((p) => p.stop()));
+      await workflow.stop();
       gateway.server.closeAllConnections();
       await new Promise((done) => gateway.server.close(done));
+      await stripe?.stop();
       await sqs.stop();
       await dynamo.stop();
     },
   };
   await options.onReady?.(stack);
   return stack;
+}
+
+/**
+ * The local Stripe server, unless STRIPE_SECRET_KEY names a real test account (then the same
+ * handlers talk to Stripe and STRIPE_WEBHOOK_SECRET must come from the environment too).
+ * STRIPE_FAILURE_RATE (0..1) makes that share of Stripe calls fail as lost responses.
+ */
+async function startLocalStripe(dataDir: string, webhookUrl: string): Promise<StripeServer | undefined> {
+  const configuredKey = process.env.STRIPE_SECRET_KEY;
+  if (configuredKey && configuredKey !== LOCAL_STRIPE_KEY) return undefined;
+  const server = await startStripeServer({
+    port: 0,
+    dataDir,
+    failureRate: Number(process.env.STRIPE_FAILURE_RATE ?? 0),
+    webhook: { url: webhookUrl },
+  });
+  Object.assign(process.env, {
+    STRIPE_API_URL: server.url,
+    STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
+    STRIPE_WEBHOOK_SECRET: server.webhookSecret,
+  });
+  return server;
 }

@@ -5,5 +5,6 @@ export default async function globalSetup() {
   const stack = await startStackProcess();
   process.env.CROWDSTART_URL = stack.url;
   process.env.CROWDSTART_DATA_DIR = stack.dataDir;
+  for (const [name, url] of Object.entries(stack.engines)) process.env[`CROWDSTART_${name.toUpperCase()}_URL`] = url;
   (globalThis as { crowdstartStack?: unknown }).crowdstartStack = stack;
 }

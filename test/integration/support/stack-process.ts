@@ -10,6 +10,8 @@ export interface StackProcess {
   readonly port: number;
   readonly dataDir: string;
   readonly child: ChildProcess;
+  /** The engines' endpoints from the ready banner's `engines` line, e.g. `{ sqs, sfn, stripe, dynamodb }`. */
+  readonly engines: Record<string, string>;
   /** SIGTERM stops cleanly; SIGKILL simulates a crash. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -22,7 +24,8 @@ export const newDataDir = () => mkdtempSync(join(tmpdir(), 'crowdstart-test-'));
  */
 export function startStackProcess(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}) {
   const dataDir = options.dataDir ?? newDataDir();
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'bin', 'dev.ts')], {
+  // Node 24 from the `node` dev dependency, whatever node runs jest: the stack runs on the Lambda's Node.
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', join(ROOT, 'bin', 'dev.ts')], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -46,9 +49,13 @@ export function startStackProcess(options: { dataDir?: string; port?: number; en
       output += chunk.toString();
       const ready = /ready: (http:\/\/\S+)/.exec(output);
       if (!ready) return;
+      // The banner's `engines` line follows the ready line; wait for the banner's end if it is split.
+      const engineLine = /\n\s*engines\s+(.*)\n/.exec(output.slice(ready.index));
+      if (!engineLine && !output.includes('Press Ctrl-C')) return;
       clearTimeout(timer);
       const url = ready[1]!;
-      resolve({ url, port: Number(new URL(url).port), dataDir, child, stop: (signal) => stopChild(child, signal) });
+      const engines = Object.fromEntries((engineLine?.[1] ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+      resolve({ url, port: Number(new URL(url).port), dataDir, child, engines, stop: (signal) => stopChild(child, signal) });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => {

@@ -1,0 +1,240 @@
+/**
+ * The order workflow's writes to the order item (orderKeys.order) and the stock it moves. Every
+ * status change is ONE TransactWriteItems: the order update, conditioned on the status it was
+ * read in, plus the stock move of that transition (functions/domain/order.ts, stockMoveFor) for
+ * every SKU of the order. So the status and the stock never disagree, and a retried or re-run
+ * step either finds the order already there (a no-op) or applies the change exactly once.
+ *
+ * The order item is written by checkout (order-repository.ts) with the Order fields at the top
+ * level; the workflow adds `tokens.<kind>` (task tokens, never returned by the API),
+ * `payment.paymentIntentId` and, per transition, `history`, `version` and the gsi2 status keys.
+ */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFound } from '../../domain/errors';
+import {
+  planTransition,
+  quantitiesBySku,
+  tokensConsumedBy,
+  WAITING_STATUS,
+  type Order,
+  type OrderStatus,
+  type StockMove as OrderStockMove,
+  type TaskTokenKind,
+} from '../../domain/order';
+import { StockMoveRefused, stockMoves } from '../../domain/stock';
+import { env } from '../../shared/env';
+import { dynamo, isConditionFailure } from './client';
+import { orderKeys } from './keys';
+import { cancellationCodes, stockMoveUpdate, transactWrite, type TransactItem } from './stock-repository';
+
+/** The order item as the workflow reads it: the Order plus the task tokens. */
+export type WorkflowOrder = Order & {
+  readonly tokens?: Partial<Record<TaskTokenKind, string>>;
+  readonly cancellation?: { readonly reason: string; readonly cause?: string };
+  /** Why the payment path failed when it was not a decline (e.g. the charge kept erroring). */
+  readonly failure?: { readonly reason: string; readonly cause?: string };
+};
+
+/** Fields a transition may set besides the status; `payment` is merged field by field. */
+export interface TransitionPatch {
+  readonly payment?: Partial<Order['payment']>;
+  readonly fulfillment?: Order['fulfillment'];
+  readonly cancellation?: WorkflowOrder['cancellation'];
+  readonly failure?: WorkflowOrder['failure'];
+}
+
+/** A transaction holds at most 100 items: the order and one per SKU. Checkout caps lines well below. */
+const MAX_SKUS_PER_ORDER = 99;
+/** Re-reads after losing a race on the order's status before the step gives up (and is retried). */
+const RACE_ATTEMPTS = 3;
+
+/** The order item, read consistently (a step must see the previous step's write). */
+export async function readWorkflowOrder(orderId: string): Promise<WorkflowOrder> {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: env.tableName, Key: orderKeys.order(orderId), ConsistentRead: true }),
+  );
+  if (!Item) throw new NotFound('Order', orderId);
+  return Item as WorkflowOrder;
+}
+
+/**
+ * Moves the order to `to` with the stock move the transition implies, in one transaction.
+ * Already in `to`: a no-op that returns the order as it is. A status from which `to` may not be
+ * entered throws OrderCancelled / InvalidOrderTransition (domain/order.ts, planTransition).
+ */
+export async function transitionOrder(orderId: string, to: OrderStatus, patch: TransitionPatch = {}): Promise<WorkflowOrder> {
+  for (let attempt = 1; ; attempt++) {
+    const order = await readWorkflowOrder(orderId);
+    const plan = planTransition(order, to);
+    if (plan.kind === 'noop') return order;
+    const now = new Date().toISOString();
+    const lines = [...quantitiesBySku(plan.move ? order.items : [])];
+    if (lines.length > MAX_SKUS_PER_ORDER) throw new Error(`Order ${orderId} has more than ${MAX_SKUS_PER_ORDER} SKUs`);
+    const stockItems = lines.map(([sku, quantity]) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity)));
+    try {
+      await transactWrite([orderUpdate(order, plan.from, to, patch, now), ...stockItems]);
+      return applied(order, to, patch, now);
+    } catch (error) {
+      const [orderCode, ...stockCodes] = cancellationCodes(error);
+      // The status changed between our read and our write (whoever changed it moved the stock
+      // too): read again and re-plan.
+      if (orderCode === 'ConditionalCheckFailed') {
+        if (attempt < RACE_ATTEMPTS) continue;
+        throw error;
+      }
+      const refused = stockCodes.findIndex((code) => code === 'ConditionalCheckFailed');
+      if (refused >= 0) throw stockRefusal(lines[refused]![0], plan.move!, lines[refused]![1]);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Records the token of a wait on the order while the order is in that wait's status
+ * (WAITING_STATUS). Returns false, writing nothing, when the order has moved on.
+ */
+export async function recordTaskToken(orderId: string, kind: TaskTokenKind, taskToken: string): Promise<boolean> {
+  const statuses = WAITING_STATUS[kind];
+  const names = { '#status': 'status', '#tokens': 'tokens', '#kind': kind, '#updatedAt': 'updatedAt' };
+  const values = { ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])), ':now': new Date().toISOString() };
+  const inStatus = `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`;
+  // A nested SET needs the `tokens` map to exist, so the first token creates the map instead.
+  const attempts = [
+    { set: '#tokens.#kind = :token', exists: 'attribute_exists(#tokens)', value: taskToken },
+    { set: '#tokens = :token', exists: 'attribute_not_exists(#tokens)', value: { [kind]: taskToken } },
+  ];
+  for (const { set, exists, value } of attempts) {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: env.tableName,
+          Key: orderKeys.order(orderId),
+          UpdateExpression: `SET ${set}, #updatedAt = :now`,
+          ConditionExpression: `attribute_exists(pk) AND ${inStatus} AND ${exists}`,
+          ExpressionAttributeNames: set.includes('#kind') ? names : omit(names, '#kind'),
+          ExpressionAttributeValues: { ...values, ':token': value },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  const order = await readWorkflowOrder(orderId); // NotFound for an unknown order
+  if (!statuses.includes(order.status)) return false;
+  throw new Error(`Could not record the ${kind} token on order ${orderId}`); // a race on `tokens`: retried
+}
+
+/**
+ * Keeps the PaymentIntent of the order's charge: its id on the order, and the link item that
+ * resolves the PaymentIntent back to the order (Stripe webhooks name only the PaymentIntent).
+ */
+export async function savePaymentIntent(orderId: string, paymentIntentId: string): Promise<void> {
+  const now = new Date().toISOString();
+  await transactWrite([
+    {
+      Update: {
+        TableName: env.tableName,
+        Key: orderKeys.order(orderId),
+        UpdateExpression: 'SET #payment.#pi = :pi, #updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#payment': 'payment', '#pi': 'paymentIntentId', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: { ':pi': paymentIntentId, ':now': now },
+      },
+    },
+    {
+      Put: {
+        TableName: env.tableName,
+        Item: { ...orderKeys.paymentIntentLink(paymentIntentId), type: 'PAYMENT_INTENT_LINK', orderId, paymentIntentId, createdAt: now },
+      },
+    },
+  ]);
+}
+
+function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, patch: TransitionPatch, now: string): TransactItem {
+  const names: Record<string, string> = {
+    '#status': 'status',
+    '#history': 'history',
+    '#version': 'version',
+    '#updatedAt': 'updatedAt',
+    '#gsi2pk': 'gsi2pk',
+    '#gsi2sk': 'gsi2sk',
+  };
+  const { gsi2pk, gsi2sk } = orderKeys.statusIndex(to, order.createdAt, order.id);
+  const values: Record<string, unknown> = {
+    ':from': from,
+    ':to': to,
+    ':entry': [{ status: to, at: now }],
+    ':empty': [],
+    ':now': now,
+    ':one': 1,
+    ':gsi2pk': gsi2pk,
+    ':gsi2sk': gsi2sk,
+  };
+  const sets = [
+    '#status = :to',
+    '#history = list_append(if_not_exists(#history, :empty), :entry)',
+    '#updatedAt = :now',
+    '#gsi2pk = :gsi2pk',
+    '#gsi2sk = :gsi2sk',
+  ];
+  for (const [field, value] of Object.entries(patch.payment ?? {})) {
+    names['#payment'] = 'payment';
+    names[`#p_${field}`] = field;
+    values[`:p_${field}`] = value;
+    sets.push(`#payment.#p_${field} = :p_${field}`);
+  }
+  for (const field of ['fulfillment', 'cancellation', 'failure'] as const) {
+    if (patch[field] === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = patch[field];
+    sets.push(`#${field} = :${field}`);
+  }
+  const removes = tokensConsumedBy(to)
+    .filter((kind) => order.tokens?.[kind] !== undefined)
+    .map((kind) => {
+      names['#tokens'] = 'tokens';
+      names[`#t_${kind}`] = kind;
+      return `#tokens.#t_${kind}`;
+    });
+  return {
+    Update: {
+      TableName: env.tableName,
+      Key: orderKeys.order(order.id),
+      UpdateExpression: `SET ${sets.join(', ')} ADD #version :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** The order as the transaction left it (what a step returns without reading it again). */
+function applied(order: WorkflowOrder, to: OrderStatus, patch: TransitionPatch, now: string): WorkflowOrder {
+  const tokens = { ...order.tokens };
+  for (const kind of tokensConsumedBy(to)) delete tokens[kind];
+  return {
+    ...order,
+    ...(patch.fulfillment ? { fulfillment: patch.fulfillment } : {}),
+    ...(patch.cancellation ? { cancellation: patch.cancellation } : {}),
+    ...(patch.failure ? { failure: patch.failure } : {}),
+    status: to,
+    payment: { ...order.payment, ...patch.payment },
+    history: [...(order.history ?? []), { status: to, at: now }],
+    updatedAt: now,
+    version: (order.version ?? 0) + 1,
+    tokens,
+  };
+}
+
+/** A refused stock move means the stock record disagrees with the order: fail the step visibly. */
+function stockRefusal(sku: string, move: OrderStockMove, quantity: number): StockMoveRefused {
+  const delta = stockMoves[move](quantity);
+  const field = (Object.keys(delta) as (keyof typeof delta)[]).find((f) => (delta[f] ?? 0) < 0)!;
+  return new StockMoveRefused(sku, field, delta);
+}
+
+function omit(record: Record<string, string>, key: string): Record<string, string> {
+  const { [key]: _omitted, ...rest } = record;
+  return rest;
+}

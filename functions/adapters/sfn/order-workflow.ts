@@ -1,0 +1,96 @@
+/**
+ * The order workflow seen from the handlers: start one execution per order and resume or fail
+ * the step it waits on. The only module that talks to Step Functions. The client never names an
+ * endpoint: the local stack sets AWS_ENDPOINT_URL_SFN, which the SDK reads itself.
+ *
+ * Contract with the state machine (lib/constructs/order-workflow.ts):
+ * - execution name = order id, input `{ orderId, completeAfterSeconds }`;
+ * - the waits' task tokens sit on the order under `tokens.<kind>`; resuming `authentication`
+ *   takes `{ outcome: 'succeeded' | 'failed', declineCode? }`, `fulfillment` takes
+ *   `{ carrier, trackingNumber }`, `delivery` takes anything (`{}`);
+ * - failing a wait with OrderCancelled / OrderRefunded runs the compensations (cancel or refund
+ *   the payment, release or return the stock) and ends the order CANCELLED.
+ */
+import {
+  ExecutionAlreadyExists,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { Conflict } from '../../domain/errors';
+import { env } from '../../shared/env';
+import { logger } from '../../shared/logger';
+
+const sfn = new SFNClient({});
+
+/** The errors a waiting order can be failed with; the state machine catches exactly these. */
+export type WaitFailure = 'OrderCancelled' | 'OrderRefunded';
+
+/** The execution input; the state machine reads these paths. */
+export interface OrderWorkflowInput {
+  readonly orderId: string;
+  /** How long a fulfilled order waits for a delivery confirmation (TimeoutSecondsPath; ≥ 1). */
+  readonly completeAfterSeconds: number;
+}
+
+/**
+ * 409 ORDER_NOT_WAITING: the token no longer belongs to a waiting step (the step moved on,
+ * timed out, or the execution ended), so the order cannot be resumed or failed that way now.
+ */
+export class OrderNotWaiting extends Conflict {
+  override readonly name = 'OrderNotWaiting';
+  constructor(cause: string) {
+    super('ORDER_NOT_WAITING', 'The order is not waiting for this step any more.', [{ reason: cause }]);
+  }
+}
+
+/** The execution input for an order (exported for tests and the local stack). */
+export function workflowInput(orderId: string): OrderWorkflowInput {
+  return { orderId, completeAfterSeconds: Math.max(1, Math.ceil(env.completeAfterSeconds)) };
+}
+
+/**
+ * Starts the order's execution (name = order id). Starting it again is success: Step Functions
+ * answers a same-name, same-input start with the running execution, and ExecutionAlreadyExists
+ * (same name, other input, e.g. after a settings change) still means the order has its workflow.
+ */
+export async function startOrderWorkflow(orderId: string): Promise<void> {
+  try {
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: env.stateMachineArn,
+        name: orderId,
+        input: JSON.stringify(workflowInput(orderId)),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
+      logger.info('Order workflow already started', { orderId });
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Resumes the step waiting on `taskToken` with `output` (SendTaskSuccess). */
+export async function resumeWaitingOrder(taskToken: string, output: object): Promise<void> {
+  await withTokenErrors(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+}
+
+/** Fails the step waiting on `taskToken`, so the workflow takes its cancellation path (SendTaskFailure). */
+export async function failWaitingOrder(taskToken: string, error: WaitFailure, cause: string): Promise<void> {
+  await withTokenErrors(() => sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) })));
+}
+
+const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+async function withTokenErrors(send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (STALE_TOKEN_ERRORS.has(name)) throw new OrderNotWaiting(name);
+    throw error;
+  }
+}

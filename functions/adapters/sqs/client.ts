@@ -1,0 +1,42 @@
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * The SQS client, created once per process. Like the DynamoDB client it names no endpoint: the
+ * local stack sets AWS_ENDPOINT_URL_SQS, which the SDK reads itself. Requests go to that
+ * (or the region's) endpoint rather than to the host inside the queue URL, which a local
+ * server may spell with a name that does not resolve (`sqs.us-east-1.localhost`).
+ */
+export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+
+/** The URL of one of the stack's queues, from the env var the stack sets next to the send grant. */
+export function queueUrl(urlEnvVar: string): string {
+  const url = process.env[urlEnvVar];
+  if (!url) throw new Error(`Environment variable ${urlEnvVar} is not set`);
+  return url;
+}
+
+/** Sends `body` as one JSON message to the queue named by `queueUrlEnv` (e.g. 'WEBHOOK_QUEUE_URL'). */
+export async function sendJson(queueUrlEnv: string, body: unknown): Promise<string | undefined> {
+  const { MessageId } = await sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl(queueUrlEnv), MessageBody: JSON.stringify(body) }),
+  );
+  return MessageId;
+}
+
+/**
+ * Sends each body as one JSON message, ten per SendMessageBatch call, in order. Throws when any
+ * message was not accepted, so the caller's event source retries (consumers dedupe by event id).
+ */
+export async function sendJsonBatch(queueUrlEnv: string, bodies: readonly unknown[]): Promise<void> {
+  const url = queueUrl(queueUrlEnv);
+  for (let i = 0; i < bodies.length; i += 10) {
+    const chunk = bodies.slice(i, i + 10);
+    const { Failed = [] } = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: chunk.map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) })),
+      }),
+    );
+    if (Failed.length) throw new Error(`SQS refused ${Failed.length} message(s): ${Failed.map((f) => f.Code).join(', ')}`);
+  }
+}

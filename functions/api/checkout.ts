@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository';
+import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
+import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
+import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
+import { addressSchema, resourceId } from '../domain/customer';
+import { NotFound, ValidationFailed } from '../domain/errors';
+import { toOrderView, type Address } from '../domain/order';
+import { apiHandler } from '../shared/http';
+import { logger } from '../shared/logger';
+
+const checkoutSchema = z
+  .strictObject({ paymentMethodId: z.string().trim().min(1).max(255), shippingAddress: addressSchema.optional(), addressId: resourceId.optional() })
+  .refine((b) => !(b.shippingAddress && b.addressId), { message: 'Give shippingAddress or addressId, not both', path: ['addressId'] });
+
+/**
+ * POST /checkout: the cart's holds become a reservation and a PENDING order in one transaction;
+ * 202 with the order and its Location. The workflow is started by the table stream
+ * (queue/start-order-workflows), so a crash here never strands an order; starting it here too
+ * only saves the stream's latency. Without shippingAddress or addressId, the default address ships.
+ */
+export const handler = apiHandler({ auth: 'customer', body: checkoutSchema, idempotency: 'required' }, async (req) => {
+  const customerId = req.caller!.sub;
+  const [shippingAddress, payment] = await Promise.all([
+    shippingAddressOf(customerId, req.body),
+    resolvePaymentMethod(customerId, req.body.paymentMethodId),
+  ]);
+  const id = orderIdFor(customerId, req.event.headers['idempotency-key']!);
+  const { order, created } = await placeOrder({ id, customerId, shippingAddress, payment });
+  if (created) await startOrderWorkflow(order.id).catch((error: unknown) => logger.warn('Workflow start left to the stream', { orderId: order.id, error: error as Error }));
+  return { statusCode: 202, body: toOrderView(order), headers: { location: `/orders/${order.id}` } };
+});
+
+async function shippingAddressOf(customerId: string, body: { shippingAddress?: Address; addressId?: string }): Promise<Address> {
+  if (body.shippingAddress) return body.shippingAddress;
+  const addressId = body.addressId ?? (await getProfile(customerId)).defaultAddressId;
+  if (!addressId) throw new ValidationFailed([{ in: 'body', path: 'shippingAddress', message: 'Give shippingAddress or addressId (no default address is saved)' }]);
+  const saved = await getAddress(customerId, addressId).catch((error: unknown) => {
+    throw error instanceof NotFound ? new ValidationFailed([{ in: 'body', path: 'addressId', message: 'No saved address has this id' }]) : error;
+  });
+  const { id: _id, isDefault: _d, createdAt: _c, updatedAt: _u, ...address } = saved;
+  return address;
+}

@@ -1,0 +1,21 @@
+import { sendJson } from '../adapters/sqs/client';
+import { verifyWebhook } from '../adapters/stripe/webhooks';
+import { apiHandler, ok, type ApiEvent } from '../shared/http';
+
+/**
+ * POST /webhooks/stripe: verifies the `Stripe-Signature` over the raw body (unsigned, tampered
+ * or stale → 400 INVALID_SIGNATURE), queues the event for queue/process-stripe-webhooks and
+ * answers 200 at once, so Stripe never waits on (or retries because of) our processing.
+ * No Idempotency-Key: Stripe redelivers by event id, and the consumer handles each id once.
+ */
+export const handler = apiHandler({ auth: 'public', idempotency: 'none' }, async (req) => {
+  const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
+  await sendJson('WEBHOOK_QUEUE_URL', event);
+  return ok({ received: true, id: event.id });
+});
+
+/** The body exactly as Stripe signed it (API Gateway base64-encodes bodies it deems binary). */
+function rawBodyOf(event: ApiEvent): string {
+  const body = event.body ?? '';
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}

@@ -1,0 +1,14 @@
+/**
+ * `Await delivery` (Lambda, .waitForTaskToken): records the token on the shipped order.
+ * POST /admin/orders/{id}/delivered resumes it; otherwise the state times out after
+ * `completeAfterSeconds` and the workflow completes the order by itself.
+ */
+import { recordTaskToken, readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
+import { InvalidOrderTransition } from '../domain/order';
+import type { WaitEvent } from './state';
+
+export const handler = async ({ orderId, taskToken }: WaitEvent): Promise<void> => {
+  if (await recordTaskToken(orderId, 'delivery', taskToken)) return;
+  const order = await readWorkflowOrder(orderId);
+  throw new InvalidOrderTransition(orderId, order.status, 'COMPLETED');
+};

@@ -1,0 +1,20 @@
+/**
+ * `Cancel payment` / `Void payment` (compensations, retried by the state): makes sure the order's
+ * PaymentIntent can no longer take money — the order was cancelled before it was paid, or the
+ * customer never finished authenticating. If it succeeded in the meantime, it is refunded.
+ */
+import { cancelPayment, refundOrder } from '../adapters/stripe';
+import { readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
+import { logger } from '../shared/logger';
+import type { Compensation, OrderEvent } from './state';
+
+export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
+  const { payment } = await readWorkflowOrder(orderId);
+  if (!payment.paymentIntentId) return { paymentStatus: 'canceled' }; // never charged
+  const { status } = await cancelPayment({ orderId, paymentIntentId: payment.paymentIntentId });
+  if (status === 'canceled') return { paymentStatus: 'canceled' };
+  // It succeeded just before the cancel (a late 3-D Secure): give the money back.
+  const refund = await refundOrder({ orderId, paymentIntentId: payment.paymentIntentId });
+  logger.warn('Payment succeeded after the order gave up on it; refunded', { orderId, refund: refund.status });
+  return { paymentStatus: 'refunded', ...(refund.status === 'refunded' ? { refundId: refund.refundId } : {}) };
+};

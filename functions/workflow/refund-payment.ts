@@ -1,0 +1,17 @@
+/**
+ * `Refund payment` (compensation, retried with backoff by the state): a paid order was cancelled
+ * or refunded before it shipped; the whole charge goes back (key order-<id>-refund, so retries
+ * and re-runs refund once).
+ */
+import { refundOrder } from '../adapters/stripe';
+import { readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
+import { logger } from '../shared/logger';
+import type { Compensation, OrderEvent } from './state';
+
+export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
+  const { payment } = await readWorkflowOrder(orderId);
+  if (!payment.paymentIntentId) return { paymentStatus: 'canceled' }; // nothing was charged
+  const refund = await refundOrder({ orderId, paymentIntentId: payment.paymentIntentId });
+  logger.info('Order payment refunded', { orderId, refund: refund.status });
+  return { paymentStatus: 'refunded', ...(refund.status === 'refunded' ? { refundId: refund.refundId } : {}) };
+};

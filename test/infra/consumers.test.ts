@@ -1,0 +1,99 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../lib/consumers';
+import { ROUTES, routeId } from '../../lib/routes';
+import { actionsOfRole, resources, synthTenant } from './support';
+
+describe('queues', () => {
+  const { stack, template } = synthTenant('dev');
+
+  it('exist for every definition, each with a DLQ after maxReceiveCount failures and an alarm on it', () => {
+    // Assess
+    for (const definition of QUEUES) {
+      const { queue, deadLetterQueue } = stack.queues.get(definition.id);
+      expect(resources(template)[stack.getLogicalId(queue.node.defaultChild as CfnElement)]!.Properties).toMatchObject({
+        VisibilityTimeout: definition.visibilityTimeoutSeconds,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [stack.getLogicalId(deadLetterQueue.node.defaultChild as CfnElement), 'Arn'] },
+          maxReceiveCount: definition.maxReceiveCount,
+        },
+      });
+    }
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' }, QUEUES.length + (STREAM_CONSUMERS.length ? 1 : 0));
+  });
+});
+
+describe('event consumers', () => {
+  const { template } = synthTenant('dev');
+
+  it('read the table stream with retries, bisection and an SQS on-failure destination', () => {
+    // Assess
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'StreamArn'] } },
+    });
+    expect(Object.keys(mappings)).toHaveLength(STREAM_CONSUMERS.length);
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: expect.any(Number),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^ConsumersStreamFailuresQueue/), 'Arn'] } } },
+      });
+    }
+  });
+
+  it('consume their SQS queue reporting per-message failures', () => {
+    // Assess
+    for (const consumer of QUEUE_CONSUMERS) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^Queues${consumer.queue}Queue`), 'Arn'] },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+  });
+
+  it('run scheduled jobs at their default interval, in whole minutes', () => {
+    // Assess
+    for (const job of SCHEDULED_JOBS) {
+      const minutes = Math.max(1, Math.ceil(job.defaultIntervalSeconds / 60));
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+        State: 'ENABLED',
+      });
+    }
+    template.resourceCountIs('AWS::Scheduler::Schedule', SCHEDULED_JOBS.length);
+  });
+});
+
+describe('the order workflow', () => {
+  it('is attached, and only the functions that use it get STATE_MACHINE_ARN and execution grants', () => {
+    // Prepare
+    const { stack, template } = synthTenant('dev');
+    const stateMachine = stack.orderStateMachine!;
+
+    // Assess
+    expect(stateMachine).toBeDefined();
+    const users: (readonly [string, readonly string[], NodejsFunction])[] = [
+      ...ROUTES.map((r) => [routeId(r), r.uses, stack.api.routeFunctions.get(routeId(r))!] as const),
+      ...[...STREAM_CONSUMERS, ...QUEUE_CONSUMERS, ...SCHEDULED_JOBS].map(
+        (c) => [c.id, c.uses, stack.consumers.functions.get(c.id)!] as const,
+      ),
+    ];
+    const stateMachineRef = { Ref: stack.getLogicalId(stateMachine.node.defaultChild as CfnElement) };
+    for (const [id, uses, fn] of users) {
+      const workflow = uses.includes('workflow');
+      const actions = actionsOfRole(template, stack.getLogicalId(fn.role!.node.defaultChild as CfnElement));
+      const env = (resources(template)[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties!.Environment as {
+        Variables: Record<string, unknown>;
+      }).Variables;
+      expect({ id, arn: env.STATE_MACHINE_ARN }).toEqual({ id, arn: workflow ? stateMachineRef : undefined });
+      for (const action of ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:DescribeExecution']) {
+        expect({ id, action, granted: actions.has(action) }).toEqual({ id, action, granted: workflow });
+      }
+    }
+    template.hasOutput('StateMachineArn', {});
+    template.hasOutput('StateMachineConsoleUrl', {});
+  });
+});

@@ -1,0 +1,252 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { WORKFLOW_TASKS } from '../../lib/constructs/order-workflow';
+import { renderOrderWorkflowDefinition } from '../../lib/local/workflow';
+import { actionsOfRole, resources, synthTenant } from './support';
+
+interface State {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Resource?: string;
+  Parameters?: Record<string, any>;
+  Choices?: { Variable: string; StringEquals: string; Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Retry?: { ErrorEquals: string[]; MaxAttempts?: number; BackoffRate?: number; IntervalSeconds?: number }[];
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  ResultPath?: string | null;
+}
+interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+}
+
+const { stack, template } = synthTenant('dev');
+const all = resources(template);
+const [machineId, machine] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+const definition = parseDefinition(machine.Properties.DefinitionString);
+const states = definition.States;
+const logicalIdOf = (type: string, predicate: (props: any) => boolean) =>
+  Object.entries(all).find(([, r]) => r.Type === type && predicate(r.Properties ?? {}))?.[0];
+const fulfillmentQueueId = Object.keys(all).find((id) => all[id]!.Type === 'AWS::SQS::Queue' && id.startsWith('QueuesFulfillmentQueue'))!;
+
+/** The DefinitionString with every intrinsic (function ARNs, the queue URL) as a `<Ref>` marker. */
+function parseDefinition(value: unknown): Definition {
+  if (typeof value === 'string') return JSON.parse(value);
+  const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const p = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+      return p.Ref ? `<${p.Ref}>` : `<${p['Fn::GetAtt']![0]}.${p['Fn::GetAtt']![1]}>`;
+    })
+    .join(separator);
+  return JSON.parse(text);
+}
+
+/** Follows Next from `start` until an end. */
+function pathFrom(start: string): string[] {
+  const path = [start];
+  for (let state = states[start]!; state.Next; state = states[state.Next]!) path.push(state.Next);
+  return path;
+}
+
+/** The Lambda logical id behind a Task state (direct ARN or lambda:invoke FunctionName). */
+function functionOf(stateName: string): string {
+  const state = states[stateName]!;
+  const ref = state.Resource!.startsWith('<') ? state.Resource! : (state.Parameters!.FunctionName as string);
+  return /^<(\w+)\.Arn>$/.exec(ref)![1]!;
+}
+
+describe('order workflow state machine', () => {
+  it('is one STANDARD state machine with readable states', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(machine.Properties.StateMachineType).toBe('STANDARD');
+    expect(definition.StartAt).toBe('Pay');
+    expect(Object.keys(states).sort()).toEqual(
+      [
+        'Pay',
+        'Payment outcome',
+        'Await authentication',
+        'Authentication outcome',
+        'Mark paid',
+        'Await fulfillment',
+        'Mark fulfilled',
+        'Await delivery',
+        'Mark completed',
+        'Completed',
+        'Mark payment failed',
+        'Void payment',
+        'Payment failed',
+        'Cancel payment',
+        'Refund payment',
+        'Mark cancelled',
+        'Cancelled',
+      ].sort(),
+    );
+  });
+
+  it('walks the happy path PENDING → PAID → FULFILLED → COMPLETED in few transitions', () => {
+    expect(pathFrom('Pay')).toEqual(['Pay', 'Payment outcome']);
+    const outcome = states['Payment outcome']!;
+    expect(outcome.Choices).toEqual([
+      { Variable: '$.payment.outcome', StringEquals: 'succeeded', Next: 'Mark paid' },
+      { Variable: '$.payment.outcome', StringEquals: 'requires_action', Next: 'Await authentication' },
+    ]);
+    expect(outcome.Default).toBe('Mark payment failed');
+    expect(pathFrom('Mark paid')).toEqual(['Mark paid', 'Await fulfillment', 'Mark fulfilled', 'Await delivery', 'Mark completed', 'Completed']);
+    expect(states.Completed!.Type).toBe('Succeed');
+  });
+
+  it('waits for the merchant through the Fulfillment queue with a task token', () => {
+    const wait = states['Await fulfillment']!;
+    expect(wait.Resource).toBe('arn:<AWS::Partition>:states:::sqs:sendMessage.waitForTaskToken');
+    expect(wait.Parameters).toEqual({
+      QueueUrl: `<${fulfillmentQueueId}>`,
+      MessageBody: {
+        'orderId.$': '$.orderId',
+        'taskToken.$': '$$.Task.Token',
+        'items.$': '$.order.items',
+        'shippingAddress.$': '$.order.shippingAddress',
+      },
+    });
+    expect(wait.ResultPath).toBe('$.fulfillment');
+    expect(states['Mark fulfilled']!.Parameters).toEqual({ 'orderId.$': '$.orderId', 'fulfillment.$': '$.fulfillment' });
+  });
+
+  it('waits for 3-D Secure with a timeout, voiding the payment when it passes', () => {
+    const wait = states['Await authentication']!;
+    expect(wait.Resource).toBe('arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.Parameters!.Payload).toEqual({ 'orderId.$': '$.orderId', 'taskToken.$': '$$.Task.Token' });
+    expect(wait.TimeoutSeconds).toBe(86_400);
+    expect(wait.Catch).toEqual([
+      { ErrorEquals: ['OrderCancelled', 'OrderRefunded'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Void payment' },
+    ]);
+    expect(states['Authentication outcome']!.Choices).toEqual([{ Variable: '$.authentication.outcome', StringEquals: 'succeeded', Next: 'Mark paid' }]);
+    expect(states['Authentication outcome']!.Default).toBe('Void payment');
+    expect(pathFrom('Void payment')).toEqual(['Void payment', 'Mark payment failed', 'Payment failed']);
+  });
+
+  it('completes a shipped order by itself after completeAfterSeconds', () => {
+    const wait = states['Await delivery']!;
+    expect(wait.TimeoutSecondsPath).toBe('$.completeAfterSeconds');
+    expect(wait.Catch).toEqual([{ ErrorEquals: ['States.Timeout'], ResultPath: '$.delivery', Next: 'Mark completed' }]);
+  });
+
+  it('routes cancellations to compensations: cancel before payment, refund after', () => {
+    expect(states['Await fulfillment']!.Catch).toEqual([
+      { ErrorEquals: ['OrderCancelled', 'OrderRefunded'], ResultPath: '$.cancellation', Next: 'Refund payment' },
+    ]);
+    expect(states['Mark paid']!.Catch).toEqual([{ ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Refund payment' }]);
+    expect(states.Pay!.Catch).toEqual([
+      { ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Void payment' },
+    ]);
+    expect(pathFrom('Refund payment')).toEqual(['Refund payment', 'Mark cancelled', 'Cancelled']);
+    expect(pathFrom('Cancel payment')).toEqual(['Cancel payment', 'Mark cancelled', 'Cancelled']);
+  });
+
+  it('hands the steps reached from several paths the whole state, the others just the order id', () => {
+    for (const name of ['Mark payment failed', 'Mark cancelled']) expect(states[name]!.Parameters).toBeUndefined();
+    for (const name of ['Pay', 'Mark paid', 'Mark completed', 'Refund payment', 'Cancel payment', 'Void payment']) {
+      expect(states[name]!.Parameters).toEqual({ 'orderId.$': '$.orderId' });
+    }
+  });
+
+  it('retries the charge on Stripe outages and the compensations on any error, with backoff', () => {
+    expect(states.Pay!.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['PaymentProviderUnavailable'], BackoffRate: 2 }));
+    for (const name of ['Refund payment', 'Cancel payment', 'Void payment']) {
+      const last = states[name]!.Retry!.at(-1)!;
+      expect(last).toMatchObject({ ErrorEquals: ['States.ALL'], BackoffRate: 2 });
+      expect(last.MaxAttempts).toBeGreaterThanOrEqual(5);
+    }
+    for (const name of ['Mark paid', 'Mark fulfilled', 'Mark completed', 'Mark cancelled', 'Mark payment failed']) {
+      expect(states[name]!.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: expect.arrayContaining(['TooManyRequests']) }));
+    }
+  });
+
+  it('has no dangling or unreachable state, and every Lambda task retries Lambda service errors', () => {
+    const reachable = new Set<string>();
+    const visit = (name: string) => {
+      if (reachable.has(name)) return;
+      const state = states[name];
+      expect(state).toBeDefined();
+      reachable.add(name);
+      for (const next of [state!.Next, state!.Default, ...(state!.Choices ?? []).map((c) => c.Next), ...(state!.Catch ?? []).map((c) => c.Next)]) {
+        if (next) visit(next);
+      }
+    };
+    visit(definition.StartAt);
+    expect([...reachable].sort()).toEqual(Object.keys(states).sort());
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type !== 'Task' || name === 'Await fulfillment') continue;
+      expect(state.Retry![0]!.ErrorEquals).toContain('Lambda.ServiceException');
+    }
+  });
+});
+
+describe('order workflow functions and permissions', () => {
+  it('runs each task in its own Node.js 24 arm64 function built from its module', () => {
+    for (const task of WORKFLOW_TASKS) {
+      const id = logicalIdOf('AWS::Lambda::Function', (p) => typeof p.Description === 'string' && p.Description.includes(`(${task.module})`));
+      expect(id).toBeDefined();
+      expect(all[id!]!.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    }
+    const stateFunctions = ['Pay', 'Mark paid', 'Mark fulfilled', 'Mark completed', 'Mark cancelled', 'Refund payment', 'Await delivery'].map(functionOf);
+    expect(new Set(stateFunctions).size).toBe(stateFunctions.length);
+    expect(functionOf('Cancel payment')).toBe(functionOf('Void payment'));
+  });
+
+  it('gives the Stripe tasks the Stripe secret and every task the table', () => {
+    const env = (state: string) => all[functionOf(state)]!.Properties!.Environment as { Variables: Record<string, unknown> };
+    for (const state of ['Pay', 'Refund payment', 'Cancel payment']) expect(env(state).Variables).toHaveProperty('STRIPE_SECRET_NAME');
+    for (const state of ['Mark paid', 'Mark completed']) expect(env(state).Variables).not.toHaveProperty('STRIPE_SECRET_NAME');
+    for (const state of ['Pay', 'Mark paid', 'Await delivery']) expect(env(state).Variables).toHaveProperty('TABLE_NAME');
+  });
+
+  it('lets the state machine invoke its tasks and send to the Fulfillment queue, nothing more', () => {
+    const roleId = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const actions = actionsOfRole(template, roleId);
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(actions).toContain('sqs:SendMessage');
+    expect([...actions].filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+  });
+
+  it('hands STATE_MACHINE_ARN to the functions that start or resume executions', () => {
+    const users = Object.values(all).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && (r.Properties?.Environment as any)?.Variables?.STATE_MACHINE_ARN,
+    );
+    expect(users.length).toBeGreaterThan(0);
+    for (const fn of users) expect((fn.Properties!.Environment as any).Variables.STATE_MACHINE_ARN).toEqual({ Ref: machineId });
+  });
+
+  it('outputs the state machine ARN and its console link, and alarms on failed executions', () => {
+    template.hasOutput('StateMachineArn', { Value: { Ref: machineId } });
+    template.hasOutput('StateMachineConsoleUrl', Match.anyValue());
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: machineId } }],
+    });
+    expect(stack.orderStateMachine).toBeDefined();
+  });
+});
+
+describe('the local stack runs the same workflow', () => {
+  it('renders the same states and transitions from the construct, with local ARNs', () => {
+    const local = renderOrderWorkflowDefinition() as unknown as Definition;
+    const shape = (d: Definition) =>
+      Object.fromEntries(
+        Object.entries(d.States).map(([name, s]) => [
+          name,
+          { Type: s.Type, Next: s.Next, Default: s.Default, Choices: s.Choices, Catch: s.Catch, Retry: s.Retry, TimeoutSeconds: s.TimeoutSeconds, TimeoutSecondsPath: s.TimeoutSecondsPath },
+        ]),
+      );
+    expect(shape(local)).toEqual(shape(definition));
+    expect(local.States.Pay!.Resource).toBe('arn:aws:lambda:us-east-1:000000000000:function:crowdstart-local-workflow-pay');
+    expect(local.States['Await fulfillment']!.Resource).toBe('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
+    expect(JSON.stringify(local)).not.toMatch(/Fn::|"Ref"|<AWS::/);
+  });
+});

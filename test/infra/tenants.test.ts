@@ -1,0 +1,155 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { resolveSettings, TENANTS } from '../../lib/settings';
+import { resources, synthTenant } from './support';
+
+/** Name properties scoped to a parent resource (an API, a pool), so equal values never collide. */
+const SCOPED_NAMES = new Set([
+  'AWS::ApiGatewayV2::Stage.StageName',
+  'AWS::ApiGatewayV2::Authorizer.Name',
+  'AWS::Cognito::UserPoolGroup.GroupName',
+  'AWS::CloudWatch::Alarm.MetricName',
+  'AWS::IAM::Policy.PolicyName', // inline policy, unique per role
+]);
+
+/** Literal physical names (`…Name` properties) of a template's resources, as `Type.Property=value`. */
+function physicalNames(template: Template): string[] {
+  return Object.values(resources(template)).flatMap(({ Type, Properties = {} }) =>
+    Object.entries(Properties)
+      .filter(([key, value]) => /Name$/.test(key) && typeof value === 'string' && !SCOPED_NAMES.has(`${Type}.${key}`))
+      .map(([key, value]) => `${Type}.${key}=${value as string}`),
+  );
+}
+
+/**
+ * The template as JSON with the stack name blanked, and what is derived from the construct path
+ * rather than from settings: skip-bundling asset keys, and event-source mapping logical ids
+ * (CDK names those after the source's unique id, which includes the stack name, plus its hash).
+ */
+function normalized(template: Template, stackName: string): unknown {
+  const json = JSON.stringify(template.toJSON())
+    .replaceAll(stackName, '<stack>')
+    .replace(new RegExp(`${stackName.replace(/[^A-Za-z0-9]/g, '')}(\\w*?)[0-9A-F]{16}"`, 'g'), '<stack>$1"');
+  return JSON.parse(json, (key, value) => (key === 'S3Key' ? '<asset>' : value));
+}
+
+/** Paths where two JSON values differ. */
+function differences(a: unknown, b: unknown, path = ''): string[] {
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) =>
+      differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}/${k}`),
+    );
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [path];
+}
+
+describe('tenant stacks', () => {
+  const acme = synthTenant('acme');
+  const globex = synthTenant('globex');
+
+  it('share no physical resource names, so they deploy side by side', () => {
+    // Act
+    const acmeNames = physicalNames(acme.template);
+    const globexNames = physicalNames(globex.template);
+
+    // Assess
+    expect(acmeNames).toContain('AWS::ApiGatewayV2::Api.Name=Crowdstart-acme-api');
+    expect(acmeNames.filter((name) => globexNames.includes(name))).toEqual([]);
+  });
+
+  it('depend on nothing but their settings and stack name', () => {
+    // Act
+    const twin = synthTenant('globex', { settings: globex.stack.settings, stackId: 'Crowdstart-twin' });
+
+    // Assess
+    expect(normalized(twin.template, 'Crowdstart-twin')).toEqual(normalized(globex.template, 'Crowdstart-globex'));
+  });
+
+  it('differ only where acme and globex settings differ', () => {
+    // Prepare
+    const settingsDriven = [
+      /^\/Description$/, // names the tenant
+      /^\/Resources\/Users/, // acme brings no issuer, so it gets a Cognito user pool
+      /^\/Outputs\/(JwtIssuer|UserPoolId|UserPoolClientId)(\/|$)/,
+      /\/Properties\/JwtConfiguration\//,
+      /\/Properties\/DefaultRouteSettings\/Throttling(Rate|Burst)Limit$/,
+      /\/Properties\/RetentionInDays$/,
+      /\/Properties\/CorsConfiguration\/AllowOrigins\/\d+$/,
+      /\/Properties\/Environment\/Variables\/(CROWDSTART_TENANT|HOLD_TTL_SECONDS|COMPLETE_AFTER_SECONDS|STRIPE_SECRET_NAME)$/,
+      /\/Properties\/Tags\/(crowdstart:tenant|\d+\/Value)$/,
+      /Policy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Resource\//, // the Stripe secret's name
+    ];
+
+    // Act
+    const diff = differences(normalized(acme.template, 'Crowdstart-acme'), normalized(globex.template, 'Crowdstart-globex'));
+
+    // Assess
+    expect(diff.filter((path) => !settingsDriven.some((pattern) => pattern.test(path)))).toEqual([]);
+    expect(diff).toEqual(expect.arrayContaining([expect.stringMatching(/ThrottlingRateLimit$/)]));
+  });
+
+  it('trust the tenant issuer when one is configured, and a stage user pool otherwise', () => {
+    // Assess
+    globex.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    globex.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: TENANTS.globex!.jwt!.issuer, Audience: TENANTS.globex!.jwt!.audience },
+    });
+    acme.template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    acme.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: { 'Fn::GetAtt': [Match.stringLikeRegexp('^UsersUserPool'), 'ProviderURL'] } },
+    });
+  });
+
+  it('keep their data on production stages and drop it elsewhere', () => {
+    // Prepare
+    const dev = synthTenant('dev');
+    const stateful = ['AWS::DynamoDB::Table', 'AWS::Cognito::UserPool', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup'];
+    const policies = (template: Template) =>
+      Object.values(resources(template))
+        .filter((r) => stateful.includes(r.Type))
+        .map((r) => `${r.Type} ${r.DeletionPolicy}/${r.UpdateReplacePolicy}`);
+
+    // Assess
+    expect(acme.stack.settings.production).toBe(true);
+    expect(new Set(policies(acme.template))).toEqual(new Set(stateful.map((t) => `${t} Retain/Retain`)));
+    acme.template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    expect(acme.stack.terminationProtection).toBe(true);
+    expect(dev.stack.settings.production).toBe(false);
+    expect(new Set(policies(dev.template))).toEqual(new Set(stateful.map((t) => `${t} Delete/Delete`)));
+  });
+
+  it('export the API URL, table name and the Step Functions console of the region', () => {
+    // Assess
+    for (const output of ['ApiUrl', 'TableName', 'JwtIssuer', 'StepFunctionsConsoleUrl', 'OrderEventsQueueUrl']) {
+      acme.template.hasOutput(output, {});
+    }
+  });
+});
+
+describe('tenant settings', () => {
+  it('give an unknown tenant a small non-production stage with its own user pool and secret name', () => {
+    // Act
+    const settings = resolveSettings('initech');
+
+    // Assess
+    expect(settings).toMatchObject({ tenant: 'initech', production: false, stripeSecretName: 'crowdstart/initech/stripe' });
+    expect(settings.jwt).toBeUndefined();
+    synthTenant('initech').template.resourceCountIs('AWS::Cognito::UserPool', 1);
+  });
+
+  it('merge context overrides over the code definition', () => {
+    // Act
+    const settings = resolveSettings('acme', { acme: { throttle: { rateLimit: 500 } }, globex: { production: false } });
+
+    // Assess
+    expect(settings.throttle).toEqual({ rateLimit: 500, burstLimit: TENANTS.acme!.throttle!.burstLimit });
+    expect(settings.production).toBe(true);
+  });
+
+  it('reject values CloudWatch or CloudFormation would refuse at deploy time', () => {
+    // Assess
+    expect(() => resolveSettings('acme', { acme: { logRetentionDays: 10 } })).toThrow(/logRetentionDays/);
+    expect(() => resolveSettings('acme', { acme: { throttle: { rateLimit: -1 } } })).toThrow(/rateLimit/);
+    expect(() => resolveSettings('bad_name')).toThrow(/Tenant name/);
+  });
+});

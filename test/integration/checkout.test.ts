@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { createSku, inventoryOf, invariantViolations } from '../fixtures/skus';
+import { apiClient } from './support/api';
+import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, type OrderView } from './support/orders';
+
+const api = apiClient();
+const VISA = 'pm_card_visa';
+
+describe('POST /checkout', () => {
+  it('turns the cart into a PENDING order: 202, Location, lines, total, cart emptied, holds reserved', async () => {
+    // Prepare
+    const { sku, token } = await customerWithCart(api, { stock: 10, quantity: 3, price: 1250 });
+
+    // Act
+    const res = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
+
+    // Assess
+    expect(res.status).toBe(202);
+    expect(res.headers.get('location')).toBe(`/orders/${res.body.id}`);
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^ord_/),
+      status: 'PENDING',
+      items: [{ sku, productId: expect.any(String), name: expect.stringContaining(sku), quantity: 3, unitPrice: { amount: 1250, currency: 'USD' } }],
+      total: { amount: 3750, currency: 'USD' },
+      shippingAddress: SHIPPING,
+      payment: { status: 'pending', paymentIntentId: null },
+      history: [{ status: 'PENDING', at: res.body.createdAt }],
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect((await api.get('/cart', { token })).body.items).toEqual([]);
+    const stock = await inventoryOf(api, sku);
+    expect(stock).toMatchObject({ total: 10, available: 7, held: 0 });
+    expect(stock.reserved + stock.sold).toBe(3);
+    expect(invariantViolations(stock)).toEqual([]);
+  }, 60_000);
+
+  it('needs an Idempotency-Key', async () => {
+    const { token } = await customerWithCart(api);
+
+    const res = await api.post('/checkout', { token, body: { paymentMethodId: VISA, shippingAddress: SHIPPING } });
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+  }, 60_000);
+
+  it('answers an empty cart with 409 CART_EMPTY', async () => {
+    const token = await api.customerToken();
+
+    const res = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
+
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('CART_EMPTY');
+  }, 60_000);
+
+  it('validates the body: a payment method and exactly one of shippingAddress / addressId (or a default address)', async () => {
+    const { token, sku } = await customerWithCart(api);
+
+    const noMethod = await checkout(api, token, { shippingAddress: SHIPPING });
+    const both = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING, addressId: 'adr_x' });
+    const neither = await checkout(api, token, { paymentMethodId: VISA });
+    const unknownAddress = await checkout(api, token, { paymentMethodId: VISA, addressId: 'adr_nope' });
+    const badAddress = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: { ...SHIPPING, country: 'XX' } });
+
+    for (const res of [noMethod, both, neither, unknownAddress, badAddress]) {
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await api.get('/cart', { token })).body.items.map((i: { sku: string }) => i.sku)).toEqual([sku]);
+  }, 60_000);
+
+  it('ships to a saved address by id, and to the default address when none is named', async () => {
+    const first = await customerWithCart(api);
+    const saved = (await api.post('/me/addresses', { token: first.token, body: { ...SHIPPING, name: 'Saved Name' } })).body;
+
+    const byId = await checkout(api, first.token, { paymentMethodId: VISA, addressId: saved.id });
+    await api.post('/cart/items', { token: first.token, body: { sku: first.sku, quantity: 1 } });
+    const byDefault = await checkout(api, first.token, { paymentMethodId: VISA });
+
+    expect(byId.status).toBe(202);
+    expect(byId.body.shippingAddress).toEqual({ ...SHIPPING, name: 'Saved Name' });
+    expect(byDefault.status).toBe(202);
+    expect(byDefault.body.shippingAddress).toEqual({ ...SHIPPING, name: 'Saved Name' });
+  }, 60_000);
+
+  it('replays the same key with the same body, and refuses it with another body (422)', async () => {
+    const { token } = await customerWithCart(api);
+    const key = randomUUID();
+    const body = { paymentMethodId: VISA, shippingAddress: SHIPPING };
+
+    const first = await checkout(api, token, body, key);
+    const replay = await checkout(api, token, body, key);
+    const other = await checkout(api, token, { ...body, shippingAddress: { ...SHIPPING, city: 'Paris' } }, key);
+
+    expect(first.status).toBe(202);
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.id).toBe(first.body.id);
+    expect(other.status).toBe(422);
+  }, 60_000);
+
+  it('creates exactly one order and one PaymentIntent for 5 concurrent identical checkouts with one key', async () => {
+    // Prepare
+    const { token } = await customerWithCart(api, { quantity: 2 });
+    const key = randomUUID();
+    const body = { paymentMethodId: VISA, shippingAddress: SHIPPING };
+
+    // Act
+    const answers = await Promise.all(Array.from({ length: 5 }, () => checkout(api, token, body, key)));
+
+    // Assess
+    const accepted = answers.filter((a) => a.status === 202);
+    const inProgress = answers.filter((a) => a.status === 409 && a.body.error.code === 'IDEMPOTENCY_IN_PROGRESS');
+    expect(accepted.length + inProgress.length).toBe(5);
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    const orderIds = new Set(accepted.map((a) => a.body.id));
+    expect(orderIds.size).toBe(1);
+    const [orderId] = [...orderIds] as [string];
+    const paid = await waitForStatus(api, token, orderId, 'PAID');
+    const listed = (await api.get('/orders', { token })).body.items as OrderView[];
+    expect(listed.map((o) => o.id)).toEqual([orderId]);
+    const intents = await paymentIntentsOf(stripeClient(), orderId);
+    expect(intents.map((i) => i.id)).toEqual([paid.payment.paymentIntentId]);
+    expect(intents[0]!.status).toBe('succeeded');
+  }, 60_000);
+
+  it('charges the cart subtotal: every line keeps the price it was added to the cart at', async () => {
+    const { token } = await customerWithCart(api, { quantity: 2, price: 999 });
+    const cart = (await api.get('/cart', { token })).body;
+
+    const res = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
+
+    expect(res.body.total).toEqual(cart.subtotal);
+  }, 60_000);
+});
+
+describe('GET /orders and GET /orders/{id}', () => {
+  it("lists the caller's own orders newest first, paginated with a cursor", async () => {
+    // Prepare: three orders of one customer
+    const token = await api.customerToken();
+    const sku = await createSku(api, 10);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await api.post('/cart/items', { token, body: { sku, quantity: 1 } });
+      ids.push((await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING })).body.id);
+    }
+
+    // Act
+    const first = await api.get('/orders?limit=2', { token });
+    const second = await api.get(`/orders?limit=2&cursor=${first.body.nextCursor}`, { token });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((o: OrderView) => o.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+    expect((await api.get('/orders?cursor=not-a-cursor', { token })).status).toBe(400);
+  }, 60_000);
+
+  it("answers another customer's order with 404, as if it did not exist", async () => {
+    const { token } = await customerWithCart(api);
+    const order = (await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING })).body;
+    const stranger = await api.customerToken();
+
+    const read = await api.get(`/orders/${order.id}`, { token: stranger });
+    const cancel = await api.post(`/orders/${order.id}/cancel`, { token: stranger });
+    const list = await api.get('/orders', { token: stranger });
+
+    expect(read.status).toBe(404);
+    expect(read.body.error.code).toBe('NOT_FOUND');
+    expect(cancel.status).toBe(404);
+    expect(list.body).toEqual({ items: [], nextCursor: null });
+    expect((await api.get(`/orders/${order.id}`, { token })).status).toBe(200);
+    expect((await api.get('/orders/ord_doesnotexist', { token })).status).toBe(404);
+  }, 60_000);
+
+  it('needs a customer token', async () => {
+    expect((await api.get('/orders')).status).toBe(401);
+    expect((await api.post('/checkout', { body: {} })).status).toBe(401);
+  }, 60_000);
+});
+
+describe('GET /admin/orders', () => {
+  it('lists the store orders by status (gsi2) and all of them (gsi3), admins only', async () => {
+    const { token } = await customerWithCart(api);
+    const order = (await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING })).body;
+    await waitForStatus(api, token, order.id, 'PAID');
+    const admin = await api.adminToken();
+
+    const paid = await api.get('/admin/orders?status=paid&limit=100', { token: admin });
+    const pending = await api.get('/admin/orders?status=PENDING&limit=100', { token: admin });
+    const all = await api.get('/admin/orders?limit=5', { token: admin });
+
+    expect(paid.status).toBe(200);
+    expect(paid.body.items.find((o: OrderView) => o.id === order.id)).toMatchObject({ status: 'PAID', customerId: expect.any(String) });
+    expect(pending.body.items.map((o: OrderView) => o.id)).not.toContain(order.id);
+    expect(all.body.items.length).toBeGreaterThan(0);
+    expect(all.body.items.every((o: OrderView, i: number, list: OrderView[]) => i === 0 || list[i - 1]!.createdAt >= o.createdAt)).toBe(true);
+    expect((await api.get('/admin/orders?status=LOST', { token: admin })).status).toBe(400);
+    expect((await api.get('/admin/orders', { token })).status).toBe(403);
+  }, 60_000);
+});

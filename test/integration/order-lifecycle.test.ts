@@ -1,0 +1,144 @@
+import { inventoryOf, invariantViolations } from '../fixtures/skus';
+import { apiClient } from './support/api';
+import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, whenNotBusy } from './support/orders';
+
+const api = apiClient();
+const SHIPMENT = { carrier: 'UPS', trackingNumber: '1Z999AA10123456784' };
+
+/** A customer's order for `quantity` units of a fresh SKU, waited into `status`. */
+async function orderIn(status: string, options: { paymentMethodId?: string; quantity?: number } = {}) {
+  const cart = await customerWithCart(api, { stock: 10, quantity: options.quantity ?? 2 });
+  const placed = await checkout(api, cart.token, { paymentMethodId: options.paymentMethodId ?? 'pm_card_visa', shippingAddress: SHIPPING });
+  expect(placed.status).toBe(202);
+  const order = await waitForStatus(api, cart.token, placed.body.id, status);
+  return { ...cart, order };
+}
+
+async function ship(orderId: string) {
+  const admin = await api.adminToken();
+  return whenNotBusy(() => api.post(`/admin/orders/${orderId}/fulfillment`, { token: admin, body: SHIPMENT }));
+}
+
+describe('the order lifecycle', () => {
+  it('goes PENDING → PAID → FULFILLED → COMPLETED, with history, and sells the units', async () => {
+    // Prepare
+    const { token, sku, order: paid } = await orderIn('PAID', { quantity: 3 });
+    const admin = await api.adminToken();
+
+    // Act
+    const shipped = await ship(paid.id);
+    const fulfilled = await waitForStatus(api, token, paid.id, 'FULFILLED');
+    const delivered = await whenNotBusy(() => api.post(`/admin/orders/${paid.id}/delivered`, { token: admin }));
+    const completed = await waitForStatus(api, token, paid.id, 'COMPLETED');
+
+    // Assess
+    expect(paid.payment).toEqual({ status: 'succeeded', paymentIntentId: expect.stringMatching(/^pi_/) });
+    expect(shipped.status).toBe(202);
+    expect(fulfilled.fulfillment).toEqual(SHIPMENT);
+    expect(delivered.status).toBe(202);
+    expect(completed.history.map((h) => h.status)).toEqual(['PENDING', 'PAID', 'FULFILLED', 'COMPLETED']);
+    expect([...completed.history].map((h) => h.at).sort()).toEqual(completed.history.map((h) => h.at));
+    expect(completed.fulfillment).toEqual(SHIPMENT);
+    const stock = await inventoryOf(api, sku);
+    expect(stock).toEqual({ sku, total: 10, available: 7, held: 0, reserved: 0, sold: 3 });
+    expect(invariantViolations(stock)).toEqual([]);
+    expect(JSON.stringify(completed)).not.toMatch(/token/i);
+  }, 60_000);
+
+  it('ends a declined card in PAYMENT_FAILED with the reason, and returns the stock', async () => {
+    const { sku, order } = await orderIn('PAYMENT_FAILED', { paymentMethodId: 'pm_card_chargeDeclined' });
+
+    expect(order.payment.status).toBe('failed');
+    expect(order.payment.declineCode).toEqual(expect.any(String));
+    expect(order.history.map((h) => h.status)).toEqual(['PENDING', 'PAYMENT_FAILED']);
+    const stock = await inventoryOf(api, sku);
+    expect(stock).toEqual({ sku, total: 10, available: 10, held: 0, reserved: 0, sold: 0 });
+  }, 60_000);
+
+  it('cancels a PAID order on the customer request: refunded, stock back, CANCELLED', async () => {
+    // Prepare
+    const { token, sku, order } = await orderIn('PAID');
+
+    // Act
+    const res = await whenNotBusy(() => api.post(`/orders/${order.id}/cancel`, { token }));
+    const cancelled = await waitForStatus(api, token, order.id, 'CANCELLED');
+
+    // Assess
+    expect(res.status).toBe(202);
+    expect(res.body.id).toBe(order.id);
+    expect(cancelled.payment.status).toBe('refunded');
+    expect(cancelled.history.map((h) => h.status)).toEqual(['PENDING', 'PAID', 'CANCELLED']);
+    expect(await inventoryOf(api, sku)).toEqual({ sku, total: 10, available: 10, held: 0, reserved: 0, sold: 0 });
+    const refunds = await stripeClient().refunds.list({ payment_intent: order.payment.paymentIntentId! });
+    expect(refunds.data.map((r) => r.status)).toEqual(['succeeded']);
+  }, 60_000);
+
+  it('refuses to cancel once shipped (409 ORDER_NOT_CANCELLABLE) and to ship twice', async () => {
+    const { token, order } = await orderIn('PAID');
+    await ship(order.id);
+    await waitForStatus(api, token, order.id, 'FULFILLED');
+
+    const cancel = await api.post(`/orders/${order.id}/cancel`, { token });
+    const again = await ship(order.id);
+
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe('ORDER_NOT_CANCELLABLE');
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ORDER_NOT_FULFILLABLE');
+  }, 60_000);
+
+  it('refunds a PAID order through its workflow: CANCELLED, refunded, stock back on the shelf', async () => {
+    const { token, sku, order } = await orderIn('PAID');
+    const admin = await api.adminToken();
+
+    const res = await whenNotBusy(() => api.post(`/admin/orders/${order.id}/refund`, { token: admin }));
+    const refunded = await waitForStatus(api, token, order.id, 'CANCELLED');
+
+    expect(res.status).toBe(202);
+    expect(refunded.payment.status).toBe('refunded');
+    expect(await inventoryOf(api, sku)).toMatchObject({ available: 10, sold: 0, reserved: 0 });
+  }, 60_000);
+
+  it('refunds a shipped order directly: status kept, payment refunded once, the goods stay sold', async () => {
+    const { token, sku, order } = await orderIn('PAID');
+    await ship(order.id);
+    await waitForStatus(api, token, order.id, 'FULFILLED');
+    const admin = await api.adminToken();
+
+    const res = await api.post(`/admin/orders/${order.id}/refund`, { token: admin });
+    const again = await api.post(`/admin/orders/${order.id}/refund`, { token: admin });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'FULFILLED', payment: { status: 'refunded' } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ALREADY_REFUNDED');
+    expect(await inventoryOf(api, sku)).toMatchObject({ sold: 2, reserved: 0 });
+    const refunds = await stripeClient().refunds.list({ payment_intent: order.payment.paymentIntentId! });
+    expect(refunds.data).toHaveLength(1);
+  }, 60_000);
+
+  it('answers admin actions on orders in the wrong status with 409, unknown orders with 404, customers with 403', async () => {
+    const { token, order } = await orderIn('PAYMENT_FAILED', { paymentMethodId: 'pm_card_chargeDeclined' });
+    const admin = await api.adminToken();
+
+    const shipFailed = await api.post(`/admin/orders/${order.id}/fulfillment`, { token: admin, body: SHIPMENT });
+    const deliverFailed = await api.post(`/admin/orders/${order.id}/delivered`, { token: admin });
+    const refundFailed = await api.post(`/admin/orders/${order.id}/refund`, { token: admin });
+    const cancelFailed = await api.post(`/orders/${order.id}/cancel`, { token });
+
+    expect([shipFailed, deliverFailed, refundFailed, cancelFailed].map((r) => r.status)).toEqual([409, 409, 409, 409]);
+    expect(refundFailed.body.error.code).toBe('ORDER_NOT_REFUNDABLE');
+    expect(cancelFailed.body.error.code).toBe('ORDER_NOT_CANCELLABLE');
+    expect((await api.post('/admin/orders/ord_000000000000000000000000/refund', { token: admin })).status).toBe(404);
+    expect((await api.post(`/admin/orders/${order.id}/fulfillment`, { token, body: SHIPMENT })).status).toBe(403);
+    expect((await api.post(`/admin/orders/${order.id}/fulfillment`, { token: admin, body: { carrier: '' } })).status).toBe(400);
+  }, 60_000);
+
+  it('charges each order exactly once', async () => {
+    const { order } = await orderIn('PAID');
+
+    const intents = await paymentIntentsOf(stripeClient(), order.id);
+
+    expect(intents.map((i) => [i.id, i.status, i.amount])).toEqual([[order.payment.paymentIntentId, 'succeeded', 3000]]);
+  }, 60_000);
+});

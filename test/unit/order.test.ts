@@ -1,0 +1,185 @@
+import {
+  assertCancellable,
+  canTransition,
+  InvalidOrderTransition,
+  ORDER_STATUSES,
+  OrderCancelled,
+  orderTotal,
+  planTransition,
+  quantitiesBySku,
+  sourcesOf,
+  stockMoveFor,
+  tokensConsumedBy,
+  WAITING_STATUS,
+  type OrderStatus,
+} from '../../functions/domain/order';
+import { applyMove, invariantViolations, stockMoves, type StockLevels } from '../../functions/domain/stock';
+
+const TERMINAL: OrderStatus[] = ['COMPLETED', 'PAYMENT_FAILED', 'CANCELLED'];
+
+describe('order transitions', () => {
+  it('follows the happy path PENDING → PAID → FULFILLED → COMPLETED', () => {
+    expect(canTransition('PENDING', 'PAID')).toBe(true);
+    expect(canTransition('PAID', 'FULFILLED')).toBe(true);
+    expect(canTransition('FULFILLED', 'COMPLETED')).toBe(true);
+  });
+
+  it('lets a payment wait for authentication and then succeed, fail or be cancelled', () => {
+    expect(sourcesOf('REQUIRES_ACTION')).toEqual(['PENDING']);
+    for (const to of ['PAID', 'PAYMENT_FAILED', 'CANCELLED'] as const) expect(canTransition('REQUIRES_ACTION', to)).toBe(true);
+  });
+
+  it('never leaves a terminal status', () => {
+    for (const from of TERMINAL) for (const to of ORDER_STATUSES) expect(canTransition(from, to)).toBe(false);
+  });
+
+  it('allows cancellation until the merchant ships, and not after', () => {
+    expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'REQUIRES_ACTION', 'PAID']);
+    expect(() => assertCancellable({ id: 'o1', status: 'PAID' })).not.toThrow();
+    expect(() => assertCancellable({ id: 'o1', status: 'FULFILLED' })).toThrow(expect.objectContaining({ code: 'ORDER_NOT_CANCELLABLE', statusCode: 409 }));
+  });
+
+  it('never skips payment or shipment', () => {
+    expect(canTransition('PENDING', 'FULFILLED')).toBe(false);
+    expect(canTransition('PENDING', 'COMPLETED')).toBe(false);
+    expect(canTransition('PAID', 'COMPLETED')).toBe(false);
+    expect(sourcesOf('PENDING')).toEqual([]);
+  });
+});
+
+describe('stock moves of transitions', () => {
+  it('sells the reservation when paid, from PENDING or after authentication', () => {
+    expect(stockMoveFor('PENDING', 'PAID')).toBe('sell');
+    expect(stockMoveFor('REQUIRES_ACTION', 'PAID')).toBe('sell');
+  });
+
+  it('releases the reservation when the payment fails or an unpaid order is cancelled', () => {
+    expect(stockMoveFor('PENDING', 'PAYMENT_FAILED')).toBe('releaseReservation');
+    expect(stockMoveFor('REQUIRES_ACTION', 'PAYMENT_FAILED')).toBe('releaseReservation');
+    expect(stockMoveFor('PENDING', 'CANCELLED')).toBe('releaseReservation');
+    expect(stockMoveFor('REQUIRES_ACTION', 'CANCELLED')).toBe('releaseReservation');
+  });
+
+  it('returns sold units when a paid order is cancelled before it ships', () => {
+    expect(stockMoveFor('PAID', 'CANCELLED')).toBe('returnSold');
+  });
+
+  it('moves no stock while waiting, shipping or completing', () => {
+    expect(stockMoveFor('PENDING', 'REQUIRES_ACTION')).toBeUndefined();
+    expect(stockMoveFor('PAID', 'FULFILLED')).toBeUndefined();
+    expect(stockMoveFor('FULFILLED', 'COMPLETED')).toBeUndefined();
+  });
+
+  it('keeps the stock invariant along every path an order can take', () => {
+    // Prepare: 10 units, 3 of them reserved by checkout
+    const reserved: StockLevels = { total: 10, available: 7, held: 0, reserved: 3, sold: 0 };
+    const paths: OrderStatus[][] = [
+      ['PENDING', 'PAID', 'FULFILLED', 'COMPLETED'],
+      ['PENDING', 'REQUIRES_ACTION', 'PAID', 'CANCELLED'],
+      ['PENDING', 'REQUIRES_ACTION', 'PAYMENT_FAILED'],
+      ['PENDING', 'PAYMENT_FAILED'],
+      ['PENDING', 'CANCELLED'],
+      ['PENDING', 'PAID', 'CANCELLED'],
+    ];
+    for (const path of paths) {
+      // Act: apply each transition's move for 3 units
+      let levels = reserved;
+      for (let i = 1; i < path.length; i++) {
+        const move = stockMoveFor(path[i - 1]!, path[i]!);
+        if (!move) continue;
+        const result = applyMove(levels, stockMoves[move](3));
+        if ('short' in result) throw new Error(`${path.join(' → ')} went short of ${result.short}`);
+        levels = result.levels;
+      }
+      // Assess: consistent, and reserved always settles
+      expect(invariantViolations(levels)).toEqual([]);
+      expect(levels.reserved).toBe(0);
+      const end = path.at(-1)!;
+      expect(levels.sold).toBe(['COMPLETED', 'FULFILLED', 'PAID'].includes(end) ? 3 : 0);
+      expect(levels.available).toBe(levels.sold === 3 ? 7 : 10);
+    }
+  });
+});
+
+describe('planTransition', () => {
+  it('applies a legal transition with its stock move', () => {
+    expect(planTransition({ id: 'o1', status: 'PAID' }, 'CANCELLED')).toEqual({ kind: 'apply', from: 'PAID', to: 'CANCELLED', move: 'returnSold' });
+    expect(planTransition({ id: 'o1', status: 'PAID' }, 'FULFILLED')).toEqual({ kind: 'apply', from: 'PAID', to: 'FULFILLED', move: undefined });
+  });
+
+  it('treats an order already in the target status as done (retries and re-runs are no-ops)', () => {
+    for (const status of ORDER_STATUSES) expect(planTransition({ id: 'o1', status }, status)).toEqual({ kind: 'noop' });
+  });
+
+  it('reports a cancelled order as OrderCancelled, the error the workflow catches', () => {
+    const error = (() => {
+      try {
+        planTransition({ id: 'o1', status: 'CANCELLED' }, 'PAID');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(OrderCancelled);
+    expect(error).toMatchObject({ name: 'OrderCancelled', code: 'ORDER_CANCELLED', statusCode: 409 });
+  });
+
+  it('refuses every other illegal transition with InvalidOrderTransition', () => {
+    for (const from of ORDER_STATUSES) {
+      for (const to of ORDER_STATUSES) {
+        if (from === to || from === 'CANCELLED' || canTransition(from, to)) continue;
+        expect(() => planTransition({ id: 'o1', status: from }, to)).toThrow(InvalidOrderTransition);
+      }
+    }
+    expect(() => planTransition({ id: 'o1', status: 'COMPLETED' }, 'CANCELLED')).toThrow(
+      expect.objectContaining({ name: 'InvalidOrderTransition', details: [{ from: 'COMPLETED', to: 'CANCELLED' }] }),
+    );
+  });
+});
+
+describe('task tokens', () => {
+  it('records each wait only in its own statuses', () => {
+    expect(WAITING_STATUS).toEqual({ authentication: ['PENDING', 'REQUIRES_ACTION'], fulfillment: ['PAID'], delivery: ['FULFILLED'] });
+  });
+
+  it('drops a token once the order leaves its wait', () => {
+    expect(tokensConsumedBy('REQUIRES_ACTION')).toEqual([]);
+    expect(tokensConsumedBy('PAID')).toEqual(['authentication']);
+    expect(tokensConsumedBy('PAYMENT_FAILED')).toEqual(['authentication']);
+    expect(tokensConsumedBy('FULFILLED')).toEqual(['fulfillment']);
+    expect(tokensConsumedBy('COMPLETED')).toEqual(['delivery']);
+    expect(tokensConsumedBy('CANCELLED').sort()).toEqual(['authentication', 'fulfillment']);
+  });
+
+  it('never leaves a token behind for a status that cannot use it', () => {
+    for (const to of ORDER_STATUSES) {
+      for (const [kind, statuses] of Object.entries(WAITING_STATUS)) {
+        if (statuses.includes(to)) continue;
+        // Entering `to` from a status where the token was live must consume it.
+        const wasLive = statuses.some((from) => canTransition(from, to));
+        if (wasLive) expect(tokensConsumedBy(to)).toContain(kind);
+      }
+    }
+  });
+});
+
+describe('order lines', () => {
+  it('sums quantities per SKU, so one transaction touches each stock item once', () => {
+    const lines = [
+      { sku: 'A', quantity: 1 },
+      { sku: 'B', quantity: 2 },
+      { sku: 'A', quantity: 3 },
+    ];
+    expect([...quantitiesBySku(lines)]).toEqual([
+      ['A', 4],
+      ['B', 2],
+    ]);
+  });
+
+  it('totals lines in one currency and refuses mixed currencies', () => {
+    const usd = (amount: number) => ({ amount, currency: 'USD' });
+    expect(orderTotal([{ quantity: 2, unitPrice: usd(1250) }, { quantity: 1, unitPrice: usd(99) }])).toEqual(usd(2599));
+    expect(() => orderTotal([{ quantity: 1, unitPrice: usd(1) }, { quantity: 1, unitPrice: { amount: 1, currency: 'EUR' } }])).toThrow(
+      expect.objectContaining({ code: 'MIXED_CURRENCIES' }),
+    );
+  });
+});
