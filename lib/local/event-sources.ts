@@ -61,7 +61,7 @@ export function pollTableStream(options: {
       new GetRecordsCommand({ ShardIterator: iterator, Limit: consumer.batchSize ?? 100 }),
     );
     if (Records.length) {
-      await deliver(consumer, Records.map((r) => ({ ...r, eventSourceARN: streamArn })), dataDir);
+      await deliver(consumer, Records.map((r) => ({ ...repairEmptyMaps(r), eventSourceARN: streamArn })), dataDir);
       checkpoints.set(shardId, Records.at(-1)!.dynamodb!.SequenceNumber!);
     }
     if (NextShardIterator) iterators.set(shardId, NextShardIterator);
@@ -95,6 +95,27 @@ export function pollTableStream(options: {
       client.destroy();
     },
   };
+}
+
+/**
+ * DynamoDB Local's stream renders an empty map attribute as `{}` instead of `{ "M": {} }`, which
+ * `unmarshall` rejects; Lambda receives `{ "M": {} }` on AWS, so the local mapping restores it.
+ */
+function repairEmptyMaps(record: _Record): _Record {
+  const image = (attributes?: Record<string, unknown>) =>
+    attributes && Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, repairValue(value)]));
+  const { NewImage, OldImage, Keys } = record.dynamodb ?? {};
+  return { ...record, dynamodb: { ...record.dynamodb, Keys, NewImage: image(NewImage), OldImage: image(OldImage) } } as _Record;
+}
+
+function repairValue(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return { M: {} };
+  const [type, inner] = entries[0]!;
+  if (type === 'M') return { M: Object.fromEntries(Object.entries(inner as object).map(([k, v]) => [k, repairValue(v)])) };
+  if (type === 'L') return { L: (inner as unknown[]).map(repairValue) };
+  return value;
 }
 
 async function deliver(consumer: StreamConsumer, records: (_Record & { eventSourceARN: string })[], dataDir: string) {

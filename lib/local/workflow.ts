@@ -109,7 +109,7 @@ export async function startLocalWorkflow(options: {
   const service = await startStepFunctionsService({
     dataDir: join(options.dataDir, 'stepfunctions'),
     stateMachines: [
-      { name: LOCAL_STATE_MACHINE_NAME, arn: LOCAL_STATE_MACHINE_ARN, definition: withTimeoutPathsInParameters(renderOrderWorkflowDefinition()) },
+      { name: LOCAL_STATE_MACHINE_NAME, arn: LOCAL_STATE_MACHINE_ARN, definition: renderOrderWorkflowDefinition() },
     ],
     taskHandlers,
   });
@@ -121,33 +121,4 @@ export async function startLocalWorkflow(options: {
       sqs.destroy();
     },
   };
-}
-
-/** Where a Task's TimeoutSecondsPath value is copied to, for the local engine (see below). */
-const LOCAL_TIMEOUT_FIELD = 'crowdstartLocalTimeoutSeconds';
-
-/**
- * Works around the local engine (aws-local-stepfunctions) evaluating TimeoutSecondsPath against
- * the Task's effective parameters, where AWS evaluates it against the state input: the value is
- * copied into Parameters and the path pointed at the copy. The local lambda:invoke handler only
- * passes `Payload` on, so the function sees exactly what it sees on AWS. Only the local copy of
- * the definition changes; drop this once lib/local/stepfunctions resolves the path itself.
- */
-export function withTimeoutPathsInParameters(definition: Record<string, unknown>): Record<string, unknown> {
-  const states = definition.States as Record<string, Record<string, unknown>>;
-  const adapted = Object.fromEntries(
-    Object.entries(states).map(([name, state]) => {
-      const path = state.TimeoutSecondsPath;
-      if (state.Type !== 'Task' || typeof path !== 'string' || typeof state.Parameters !== 'object') return [name, state];
-      return [
-        name,
-        {
-          ...state,
-          Parameters: { ...(state.Parameters as object), [`${LOCAL_TIMEOUT_FIELD}.$`]: path },
-          TimeoutSecondsPath: `$.${LOCAL_TIMEOUT_FIELD}`,
-        },
-      ];
-    }),
-  );
-  return { ...definition, States: adapted };
 }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { ROUTES } from '../../lib/routes';
 import { createSku, inventoryOf } from '../fixtures/skus';
 import { apiClient } from './support/api';
+import { checkout, customerWithCart, SHIPPING, waitForStatus } from './support/orders';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Customer A owns things; customer B tries every route with A's ids and must never see or
@@ -127,8 +129,24 @@ describe('cart of another customer', () => {
   });
 });
 
-// The checkout engineer extends this block: B reads, cancels and lists with A's order ids.
-describe('orders of another customer', () => {});
+describe('orders of another customer', () => {
+  it("never shows, lists or cancels another customer's order", async () => {
+    const owner = await customerWithCart(api);
+    const placed = await checkout(api, owner.token, { paymentMethodId: 'pm_card_visa', shippingAddress: SHIPPING });
+    expect(placed.status).toBe(202);
+    const orderId: string = placed.body.id;
+    await waitForStatus(api, owner.token, orderId, 'PAID');
+
+    const read = await api.get(`/orders/${orderId}`, { token: bob });
+    const cancel = await api.post(`/orders/${orderId}/cancel`, { token: bob, headers: { 'idempotency-key': randomUUID() } });
+    const listed = await api.get('/orders', { token: bob });
+
+    expect([read.status, read.body.error.code]).toEqual([404, 'NOT_FOUND']);
+    expect(cancel.status).toBe(404);
+    expect(listed.body.items.map((o: { id: string }) => o.id)).not.toContain(orderId);
+    expect((await api.get(`/orders/${orderId}`, { token: owner.token })).body.status).toBe('PAID');
+  });
+});
 
 describe('authentication and roles', () => {
   const isProtected = ROUTES.filter((r) => r.auth !== 'public');

@@ -210,22 +210,8 @@ export function orderFromStreamImage(image: Record<string, unknown> | undefined)
   const raw = image as Record<string, AttributeValue> | undefined;
   // Decide on the raw keys first: other entities' images need not even be unmarshalled.
   if (raw?.entity?.S !== 'ORDER' || raw.sk?.S !== orderKeys.order('x').sk) return undefined;
-  const item = unmarshall(withEmptyMaps(raw));
+  const item = unmarshall(raw);
   return isOrderItem(item) ? item : undefined;
-}
-
-/**
- * Stream images from DynamoDB Local (through the streams client) render an empty map as `{}`,
- * which unmarshall refuses; an order's `tokens` becomes empty once its last wait is over.
- */
-function withEmptyMaps(image: Record<string, AttributeValue>): Record<string, AttributeValue> {
-  const fix = (value: AttributeValue): AttributeValue => {
-    if (Object.keys(value).length === 0) return { M: {} };
-    if (value.M) return { M: withEmptyMaps(value.M) };
-    if (value.L) return { L: value.L.map(fix) };
-    return value;
-  };
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, fix(value)]));
 }
 
 export async function getOrder(orderId: string): Promise<OrderRecord | undefined> {

@@ -172,7 +172,6 @@ function putProduct(product: StoredProduct, condition: string, values?: Record<s
         ...productKeys.catalogIndex(product.createdAt, product.id),
         entity: 'PRODUCT',
         ...product,
-        variants: product.variants.map(({ options, ...variant }) => ({ ...variant, ...nonEmpty({ options }) })),
       },
       ConditionExpression: condition,
       ExpressionAttributeValues: values,
@@ -192,7 +191,7 @@ function putVariant(product: StoredProduct, variant: Variant): TransactItem {
         productId: product.id,
         productName: product.name,
         variantName: variant.name,
-        ...nonEmpty({ options: variant.options }),
+        options: variant.options,
         price: variant.price,
       },
       ConditionExpression: OWNED_OR_FREE,
@@ -240,14 +239,6 @@ async function batchGet(keys: Record<string, string>[], attributes?: string[]): 
     }
   }
   return found;
-}
-
-/**
- * Empty maps are left out of stored items: DynamoDB Local renders a nested empty map in stream
- * images as `{}` (not `{ M: {} }`), which no unmarshaller accepts. Reads put them back.
- */
-function nonEmpty(maps: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
-  return Object.fromEntries(Object.entries(maps).filter(([, map]) => Object.keys(map).length > 0));
 }
 
 /** Strips the key and index attributes of a stored item. */

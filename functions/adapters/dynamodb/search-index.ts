@@ -96,7 +96,7 @@ async function writeDoc(update: IndexUpdate, terms: Record<string, number>): Pro
           entity: 'SEARCH_DOC',
           productId: update.productId,
           version: update.version,
-          ...(Object.keys(terms).length ? { terms } : {}), // no empty map: see product-repository nonEmpty
+          terms,
           ...(deleted ? { deleted: true, ttl: Math.floor(Date.now() / 1000) + DELETED_DOC_SECONDS } : {}),
         },
         ConditionExpression: 'attribute_not_exists(pk) OR version < :version',

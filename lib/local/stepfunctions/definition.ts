@@ -134,10 +134,9 @@ function waitAsTask(state: AslState): AslState {
 }
 
 function rewriteTask(state: AslState): AslState {
-  const { TimeoutSeconds: _timeout, HeartbeatSeconds, HeartbeatSecondsPath: _heartbeatPath, ...rest } = state;
-  const task: AslState = { ...rest };
-  // TimeoutSecondsPath stays with the engine; a fixed TimeoutSeconds is enforced by the handler.
-  if (task.TimeoutSecondsPath === undefined) task.TimeoutSeconds = ENGINE_MAX_TIMEOUT_SECONDS;
+  const { TimeoutSeconds: _timeout, TimeoutSecondsPath: _timeoutPath, HeartbeatSeconds, HeartbeatSecondsPath: _heartbeatPath, ...rest } = state;
+  // TimeoutSeconds and TimeoutSecondsPath are both enforced by the handler, from persisted deadlines.
+  const task: AslState = { ...rest, TimeoutSeconds: ENGINE_MAX_TIMEOUT_SECONDS };
   if (task.Parameters !== undefined) task.Parameters = withTokenPlaceholder(task.Parameters);
   if (HeartbeatSeconds !== undefined) {
     for (const field of ['Retry', 'Catch'] as const) {

@@ -235,8 +235,20 @@ export class ExecutionRunner {
   private localHandlers(): Record<string, (input: EngineInput) => Promise<EngineInput>> {
     const entries = this.deps.definition
       .handlerStates()
-      .map((state) => [state.name, async (input: EngineInput) => (await this.runState(state, input as Json)) as EngineInput] as const);
+      .map((state) => [state.name, (input: EngineInput) => this.runStateWhileOpen(state, input as Json) as Promise<EngineInput>] as const);
     return Object.fromEntries(entries);
+  }
+
+  /**
+   * Once the execution is closed (stopped, finished on another branch, or abandoned) the engine
+   * no longer awaits its handlers, and a rejection nobody awaits would surface as an unhandled
+   * rejection and take the whole local stack down; so the promise is marked handled. The engine
+   * still sees the rejection whenever it does await it.
+   */
+  private runStateWhileOpen(state: StateInfo, input: Json): Promise<Json> {
+    const running = this.runState(state, input);
+    running.catch(() => undefined);
+    return running;
   }
 
   private async runState(state: StateInfo, input: Json): Promise<Json> {
@@ -273,7 +285,7 @@ export class ExecutionRunner {
   }
 
   private async runTask(state: StateInfo, task: TaskResource, params: Json): Promise<Json> {
-    const timeoutSeconds = numberField(state, 'TimeoutSeconds');
+    const timeoutSeconds = this.timeoutOf(state);
     const call = this.prepareCall(state, task, params);
     const events = new TaskEvents(this.record, task, regionOf(this.record.executionArn));
     events.scheduled(params, timeoutSeconds);
@@ -303,7 +315,7 @@ export class ExecutionRunner {
    */
   private async runCallbackTask(state: StateInfo, task: TaskResource, params: Json): Promise<Json> {
     const { record } = this;
-    const timeoutSeconds = numberField(state, 'TimeoutSeconds');
+    const timeoutSeconds = this.timeoutOf(state);
     const heartbeatSeconds = numberField(state, 'HeartbeatSeconds');
     const pending = record.pendingTasks[state.name] ?? this.openTask(state, timeoutSeconds, heartbeatSeconds);
     const resolved = insertToken(params, pending.token) as Json;
@@ -409,6 +421,25 @@ export class ExecutionRunner {
     }
   }
 
+  /**
+   * TimeoutSeconds, or TimeoutSecondsPath evaluated against the state's input (as AWS does, not
+   * against its Parameters); the input is the one recorded when the state was entered.
+   */
+  private timeoutOf(state: StateInfo): number | undefined {
+    const fixed = numberField(state, 'TimeoutSeconds');
+    const path = state.definition.TimeoutSecondsPath;
+    if (fixed !== undefined || typeof path !== 'string') return fixed;
+    const position = this.record.position as Position | undefined;
+    if (!state.topLevel || position?.stateName !== state.name) {
+      throw runtimeError(`${state.name}: TimeoutSecondsPath is only supported on top-level states locally`);
+    }
+    const seconds = referencePath(position.input, path);
+    if (typeof seconds !== 'number' || !(seconds > 0)) {
+      throw runtimeError(`${state.name}: TimeoutSecondsPath ${path} must select a positive number, got ${toJsonText(seconds)}`);
+    }
+    return seconds;
+  }
+
   private asTaskError(task: TaskResource, thrown: unknown): Error {
     return task.kind === 'integration' ? integrationError(thrown) : lambdaError(thrown);
   }
@@ -435,6 +466,15 @@ export class ExecutionRunner {
     const machineName = record.stateMachineName;
     return { Execution: execution, LocalExecution: execution, StateMachine: { Id: record.stateMachineArn, Name: machineName } };
   }
+}
+
+/** An ASL reference path of plain fields (`$.a.b`), the only form the timeout paths need. */
+function referencePath(input: Json, path: string): unknown {
+  if (!/^\$(\.[A-Za-z_][\w-]*)*$/.test(path)) throw runtimeError(`Unsupported reference path ${path}`);
+  return path
+    .split('.')
+    .slice(1)
+    .reduce<unknown>((value, field) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined), input);
 }
 
 function numberField(state: StateInfo, field: string): number | undefined {

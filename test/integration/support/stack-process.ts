@@ -36,13 +36,15 @@ export function startStackProcess(options: { dataDir?: string; port?: number; en
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a SIGKILL takes its engines (the DynamoDB Local JVM) down with it.
+    detached: true,
   });
   return new Promise<StackProcess>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`stack did not start in 120 s:\n${output}`)), 120_000);
     const fail = (error: Error) => {
       clearTimeout(timer);
-      child.kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
       reject(error);
     };
     const onData = (chunk: Buffer) => {
@@ -67,9 +69,19 @@ export function startStackProcess(options: { dataDir?: string; port?: number; en
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(); // already gone
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill(signal);
+    if (signal === 'SIGKILL') killGroup(child, signal);
+    else child.kill(signal);
   });
+}
+
+/** A crash takes the whole process group: the stack and the engines it started. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    child.kill(signal); // the group is already gone
+  }
 }
