@@ -6,6 +6,7 @@ import { ensureTable, localCredentials, startDynamoDbLocal, type LocalDynamo } f
 import { createSku, eventually, inventoryOf, type Api } from '../fixtures/skus';
 import { apiClient } from './support/api';
 import { newDataDir, startStackProcess, type StackProcess } from './support/stack-process';
+import { stockMoves } from '../../functions/domain/stock';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const untilExpired = (holdExpiresAt: string) => sleep(Date.parse(holdExpiresAt) - Date.now() + 50);
@@ -241,8 +242,8 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
 
     await expect(refused).rejects.toMatchObject({ name: 'TransactionCanceledException' });
     expect(await stock.getStock('RESERVE')).toMatchObject({ total: 5, available: 2, held: 1, reserved: 2, sold: 0 });
-    expect(await stock.sellStock('order-1:sell:RESERVE', 'RESERVE', 2)).toBe(true);
-    expect(await stock.sellStock('order-1:sell:RESERVE', 'RESERVE', 2)).toBe(false); // a retried step
+    expect(await stock.applyStockMoveOnce('order-1:sell:RESERVE', 'RESERVE', stockMoves.sell(2))).toBe(true);
+    expect(await stock.applyStockMoveOnce('order-1:sell:RESERVE', 'RESERVE', stockMoves.sell(2))).toBe(false); // a retried step
     expect(await stock.getStock('RESERVE')).toMatchObject({ available: 2, held: 1, reserved: 0, sold: 2 });
   }, 30_000);
 });

@@ -6,8 +6,6 @@
  * invariant holds by construction. Nothing here reads-then-writes without a condition.
  */
 import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
   GetCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -55,23 +53,6 @@ export async function getStock(sku: string): Promise<StockRecord | undefined> {
     new GetCommand({ TableName: env.tableName, Key: skuKeys.stock(sku), ConsistentRead: true }),
   );
   return Item ? toStockRecord(sku, Item) : undefined;
-}
-
-/** Stock of many SKUs in BatchGet calls (e.g. `available` on product reads); absent SKUs are omitted. */
-export async function getStocks(skus: readonly string[]): Promise<Map<string, StockRecord>> {
-  const found = new Map<string, StockRecord>();
-  const unique = [...new Set(skus)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique.slice(i, i + 100).map((sku) => skuKeys.stock(sku));
-    while (keys?.length) {
-      const result: BatchGetCommandOutput = await dynamo.send(
-        new BatchGetCommand({ RequestItems: { [env.tableName]: { Keys: keys } } }),
-      );
-      for (const item of result.Responses?.[env.tableName] ?? []) found.set(item.sku, toStockRecord(item.sku, item));
-      keys = result.UnprocessedKeys?.[env.tableName]?.Keys;
-    }
-  }
-  return found;
 }
 
 /**
@@ -125,16 +106,6 @@ export function stockOpMarkerPut(opId: string, detail: Record<string, unknown> =
   };
 }
 
-/** Moves stock with one conditional update; refused moves throw InsufficientStock / StockMoveRefused. */
-export async function moveStock(sku: string, move: StockMove): Promise<StockRecord> {
-  for (let attempt = 1; attempt <= ADMIN_ATTEMPTS; attempt++) {
-    const moved = await tryMoveStock(sku, move);
-    if (moved) return moved;
-    await explainRefusal(sku, move); // throws unless the refusal was a passing race
-  }
-  throw new TooManyRequests(1);
-}
-
 /**
  * Applies the move at most once per `opId` however often it is called: the op marker and the
  * stock update commit together or not at all. Returns false when the op was applied before.
@@ -153,16 +124,6 @@ export async function applyStockMoveOnce(opId: string, sku: string, move: StockM
   }
   throw new TooManyRequests(1);
 }
-
-/** Workflow moves, each at most once per op id (derive it from the order id, the step and the SKU). */
-export const reserveStock = (opId: string, sku: string, quantity: number) =>
-  applyStockMoveOnce(opId, sku, stockMoves.reserve(quantity));
-export const sellStock = (opId: string, sku: string, quantity: number) =>
-  applyStockMoveOnce(opId, sku, stockMoves.sell(quantity));
-export const releaseReservedStock = (opId: string, sku: string, quantity: number) =>
-  applyStockMoveOnce(opId, sku, stockMoves.releaseReservation(quantity));
-export const returnSoldStock = (opId: string, sku: string, quantity: number) =>
-  applyStockMoveOnce(opId, sku, stockMoves.returnSold(quantity));
 
 /** GET /admin/inventory: 404 for a SKU outside the catalog, zeros for one never stocked. */
 export async function getInventory(sku: string): Promise<StockRecord> {
