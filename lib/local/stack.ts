@@ -108,7 +108,8 @@ async function startLocalStripe(dataDir: string, webhookUrl: string): Promise<St
     port: 0,
     dataDir,
     failureRate: Number(process.env.STRIPE_FAILURE_RATE ?? 0),
-    webhook: { url: webhookUrl },
+    // Like a Stripe endpoint's enabled events: only what the webhook consumer acts on.
+    webhook: { url: webhookUrl, events: ['payment_intent.succeeded', 'payment_intent.payment_failed'] },
   });
   Object.assign(process.env, {
     STRIPE_API_URL: server.url,
