@@ -83,6 +83,23 @@ describe('POST /checkout', () => {
     expect(byDefault.body.shippingAddress).toEqual({ ...SHIPPING, name: 'Saved Name' });
   }, 60_000);
 
+  it('pays with a saved card and ships to a saved address, both named by their ids', async () => {
+    const { token } = await customerWithCart(api);
+    const address = (await api.post('/me/addresses', { token, body: SHIPPING })).body;
+    const card = (await api.post('/me/payment-methods', { token, body: { paymentMethodId: VISA } })).body;
+
+    const placed = await checkout(api, token, { paymentMethodId: card.id, addressId: address.id });
+    const paid = await waitForStatus(api, token, placed.body.id, 'PAID');
+    const [intent] = await paymentIntentsOf(stripeClient(), placed.body.id);
+
+    expect(placed.status).toBe(202);
+    expect(card.id).toMatch(/^pm_/);
+    expect(card.id).not.toBe(VISA);
+    expect(paid.shippingAddress).toEqual(SHIPPING);
+    expect(intent).toMatchObject({ status: 'succeeded', payment_method: card.id });
+    expect(intent!.customer).toBeTruthy();
+  }, 60_000);
+
   it('replays the same key with the same body, and refuses it with another body (422)', async () => {
     const { token } = await customerWithCart(api);
     const key = randomUUID();
