@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
@@ -8,7 +8,7 @@ import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
 import { pollQueue, startLocalQueues } from './queues';
 import { startLocalWorkflow } from './workflow';
 import { throttle } from './throttle';
-import { resolveSettings } from '../settings';
+import { resolveSettings, type TenantOverrides } from '../settings';
 import { startStripeServer, type StripeServer } from './stripe/server';
 
 export const LOCAL_TABLE_NAME = 'crowdstart-local';
@@ -61,7 +61,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     identity: () => identity!,
     logRequests: options.logRequests,
     // The tenant's stage throttling (TENANT, default dev), enforced per client as 429 + Retry-After.
-    admit: throttle(resolveSettings(process.env.TENANT ?? 'dev').throttle),
+    admit: throttle(localTenantSettings().throttle),
   });
   identity = await loadIdentity(dataDir, localIssuer(gateway.port));
   const stripe = await startLocalStripe(dataDir, `http://localhost:${gateway.port}/webhooks/stripe`);
@@ -94,6 +94,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   await options.onReady?.(stack);
   return stack;
+}
+
+/** The same settings `cdk synth` resolves: lib/settings.ts with cdk.json's `tenants` overrides. */
+function localTenantSettings() {
+  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+    context?: { tenants?: Record<string, TenantOverrides> };
+  };
+  return resolveSettings(process.env.TENANT ?? 'dev', cdkJson.context?.tenants ?? {});
 }
 
 /**
