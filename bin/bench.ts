@@ -7,14 +7,22 @@
  * Settings: BENCH_REQUESTS (default 200) requests per HTTP scenario, BENCH_ORDERS (default 20)
  * orders through checkout → PAID → FULFILLED → COMPLETED. Only ever targets localhost.
  */
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOCAL_STATE_MACHINE_ARN } from '../lib/local/workflow';
 import { createSku } from '../test/fixtures/skus';
 import { apiClient } from '../test/integration/support/api';
-import { customerWithCart, SHIPPING, stripeClient, whenNotBusy, type OrderView } from '../test/integration/support/orders';
+import {
+  customerWithCart,
+  executionArnOf,
+  executionHistory,
+  sfnClient,
+  SHIPPING,
+  stripeClient,
+  whenNotBusy,
+  type OrderView,
+} from '../test/integration/support/orders';
 import { startStackProcess, type StackProcess } from '../test/integration/support/stack-process';
 
 type Api = ReturnType<typeof apiClient>;
@@ -126,17 +134,7 @@ async function pollUntil(api: Api, token: string, orderId: string, status: strin
   throw new Error(`order ${orderId} did not reach ${status}; last seen ${last?.status ?? 'nothing'}`);
 }
 
-async function historyOf(sfn: SFNClient, orderId: string): Promise<HistoryEvent[]> {
-  const executionArn = LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + `:${orderId}`;
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
+const historyOf = (sfn: SFNClient, orderId: string) => executionHistory(sfn, executionArnOf(orderId));
 
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -286,7 +284,7 @@ async function bench(stack: StackProcess) {
 
   // --- counted cost drivers -----------------------------------------------------------------------
   log('reading Step Functions histories and the Stripe event log …');
-  const sfn = new SFNClient({ endpoint: stack.engines.sfn, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sfn = sfnClient(stack.engines.sfn);
   const transitions: number[] = [];
   const taskInvocations: number[] = [];
   const integrationTasks: number[] = [];

@@ -4,41 +4,27 @@
  * one history entry per status, one charge, and its stock sold exactly once. Runs on a stack of
  * its own, since it kills it.
  */
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  SFNClient,
-  type HistoryEvent,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOCAL_STATE_MACHINE_ARN } from '../../lib/local/workflow';
 import { apiClient } from './support/api';
-import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, whenNotBusy } from './support/orders';
+import {
+  checkout,
+  customerWithCart,
+  executionArnOf,
+  executionHistory as historyOf,
+  paymentIntentsOf,
+  sfnClient,
+  SHIPPING,
+  stripeClient,
+  waitForStatus,
+  whenNotBusy,
+} from './support/orders';
 import { startStackProcess, type StackProcess } from './support/stack-process';
 
 /** Two stack starts, a possible SQS redelivery wait (60 s visibility) and the workflow's steps. */
 const TEST_TIMEOUT_MS = 420_000;
-
-const executionArnOf = (orderId: string) =>
-  LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + `:${orderId}`;
-
-function sfnClient(stack: StackProcess): SFNClient {
-  if (!stack.engines.sfn) throw new Error('The stack did not report its Step Functions endpoint');
-  return new SFNClient({ endpoint: stack.engines.sfn, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-}
-
-async function historyOf(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 /** Polls `probe` until it returns a value; fails with `what` after `timeoutMs`. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -75,7 +61,7 @@ describe('order workflow across a crash of the stack', () => {
     const orderId = placed.body.id as string;
     const paid = await waitForStatus(before, token, orderId, 'PAID', 30_000);
     const executionArn = executionArnOf(orderId);
-    const sfnBefore = sfnClient(first);
+    const sfnBefore = sfnClient(first.engines.sfn);
     await eventually('the fulfillment message to be sent', async () =>
       (await historyOf(sfnBefore, executionArn)).find((e) => e.type === 'TaskSubmitted') ? true : undefined,
     );
@@ -91,7 +77,7 @@ describe('order workflow across a crash of the stack', () => {
     const after = apiClient(second.url, second.dataDir);
     const customer = await after.token(customerId);
     const staff = await after.adminToken();
-    const sfn = sfnClient(second);
+    const sfn = sfnClient(second.engines.sfn);
     const resumed = await sfn.send(new DescribeExecutionCommand({ executionArn }));
 
     // The fulfillment token may only be recorded once the Fulfillment message is redelivered

@@ -1,3 +1,5 @@
+import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { LOCAL_STATE_MACHINE_ARN } from '../../../lib/local/workflow';
 /**
  * Helpers for the checkout and order tests: a stocked cart, checkout, bounded waits for an
  * order's status, and inspection clients for the stack's engines (the local Stripe server
@@ -99,4 +101,26 @@ export function engineUrl(engine: 'stripe' | 'sqs' | 'sfn' | 'dynamodb'): string
   const url = process.env[`CROWDSTART_${engine.toUpperCase()}_URL`];
   if (!url) throw new Error(`The stack did not report its ${engine} endpoint (bin/dev.ts "engines" line)`);
   return url;
+}
+
+/** A Step Functions client for a stack's local endpoint (`engines.sfn`). */
+export function sfnClient(endpoint: string | undefined): SFNClient {
+  if (!endpoint) throw new Error('The stack did not report its Step Functions endpoint');
+  return new SFNClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** The execution of an order's workflow: its name is the order id. */
+export const executionArnOf = (orderId: string) =>
+  LOCAL_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:') + `:${orderId}`;
+
+/** Every event of an execution's history, all pages. */
+export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
 }
