@@ -65,7 +65,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/checkout', 'checkout', 'customer', [...WRITE, 'stripe', 'workflow']),
   route('GET', '/orders', 'list-orders', 'customer', READ),
   route('GET', '/orders/{orderId}', 'get-order', 'customer', READ),
-  route('POST', '/orders/{orderId}/cancel', 'cancel-order', 'customer', [...WRITE, 'workflow']),
+  route('POST', '/orders/{orderId}/cancel', 'cancel-order', 'customer', [...WRITE, 'stripe', 'workflow']),
   route('GET', '/admin/orders', 'admin-list-orders', 'admin', READ),
   route('POST', '/admin/orders/{orderId}/fulfillment', 'fulfill-order', 'admin', [...WRITE, 'workflow']),
   route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, 'workflow']),

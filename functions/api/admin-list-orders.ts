@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { listOrders } from '../adapters/dynamodb/order-repository';
 import { listQuerySchema } from '../domain/customer';
-import { ORDER_STATUSES, toOrderView } from '../domain/order';
+import { ORDER_STATUSES, toAdminOrderView } from '../domain/order';
 import { apiHandler, ok } from '../shared/http';
 
 const querySchema = listQuerySchema.extend({
@@ -12,5 +12,5 @@ const querySchema = listQuerySchema.extend({
 export const handler = apiHandler({ auth: 'admin', query: querySchema }, async (req) => {
   const { status, ...page } = req.query;
   const result = await listOrders({ status }, page);
-  return ok({ items: result.items.map((o) => ({ ...toOrderView(o), customerId: o.customerId })), nextCursor: result.nextCursor });
+  return ok({ items: result.items.map(toAdminOrderView), nextCursor: result.nextCursor });
 });

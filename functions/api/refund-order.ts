@@ -1,41 +1,55 @@
 import { z } from 'zod';
-import { markPaymentRefunded, requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
-import { failWaitingOrder, OrderNotWaiting } from '../adapters/sfn/order-workflow';
-import { refundOrder } from '../adapters/stripe/payments';
+import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
+import { transitionOrder } from '../adapters/dynamodb/order-transitions';
+import { refundOrder } from '../adapters/stripe';
 import { resourceId } from '../domain/customer';
-import { Conflict } from '../domain/errors';
 import { toOrderView } from '../domain/order';
-import { apiHandler, ok, type ApiResponse } from '../shared/http';
+import { apiHandler } from '../shared/http';
+import { actOnOrder, cancelDirectly, endWait } from './order-actions';
 
-const STALE_TOKEN_ATTEMPTS = 3;
+const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional();
 
 /**
- * POST /admin/orders/{orderId}/refund. A PAID order (not shipped) is refunded by its workflow:
- * its fulfillment wait fails with OrderRefunded, the workflow refunds, returns the stock and
- * writes CANCELLED (202). A shipped order (FULFILLED/COMPLETED) keeps its status and stock (the
- * goods left); its payment is refunded here and marked refunded (200).
+ * POST /admin/orders/{orderId}/refund `{ restock? }`. Before shipping (PAID) the order is
+ * refunded by its workflow: its fulfillment wait fails with OrderRefunded, the workflow refunds,
+ * returns the stock and writes CANCELLED (202). After shipping (FULFILLED/COMPLETED) it is a
+ * return, refunded here (200): REFUNDED, and the units go back on the shelf only with
+ * `restock: true` (default false: the goods left the warehouse).
  */
-export const handler = apiHandler({ auth: 'admin', params: z.object({ orderId: resourceId }) }, async (req) => {
-  for (let attempt = 1; ; attempt++) {
-    const order = await requireOrder(req.params.orderId);
-    if (order.status !== 'PAID') return refundShipped(order);
-    const token = order.tokens?.fulfillment;
-    if (!token) throw new Conflict('ORDER_BUSY', `Order ${order.id} was just paid; retry in a few seconds.`, [{ retryAfterSeconds: 2 }]);
-    try {
-      await failWaitingOrder(token, 'OrderRefunded', `Refunded by ${req.caller!.sub}`);
-      return { statusCode: 202, body: toOrderView(await requireOrder(order.id)) };
-    } catch (error) {
-      if (!(error instanceof OrderNotWaiting) || attempt >= STALE_TOKEN_ATTEMPTS) throw error; // shipped meanwhile: decide again
-    }
-  }
-});
+export const handler = apiHandler(
+  { auth: 'admin', params: z.object({ orderId: resourceId }), body: bodySchema },
+  async (req) => {
+    const cause = `Refunded by ${req.caller!.sub}`;
+    const restock = req.body?.restock ?? false;
+    let returned = false;
+    const { order } = await actOnOrder({
+      action: 'refund',
+      read: () => requireOrder(req.params.orderId),
+      cause,
+      direct: async (paid, route) => {
+        if (paid.status !== 'FULFILLED' && paid.status !== 'COMPLETED') return cancelDirectly(paid, 'OrderRefunded', cause);
+        returned = true;
+        const refunded = await refundReturn(paid, restock);
+        if (route.endWait) await endWait(route.endWait, 'OrderRefunded', cause);
+        return refunded;
+      },
+    });
+    return { statusCode: returned ? 200 : 202, body: toOrderView(order) };
+  },
+);
 
-async function refundShipped(order: OrderRecord): Promise<ApiResponse> {
-  if (order.payment.status === 'refunded') throw new Conflict('ALREADY_REFUNDED', `The payment of order ${order.id} was already refunded.`);
-  if ((order.status !== 'FULFILLED' && order.status !== 'COMPLETED') || order.payment.status !== 'succeeded') {
-    throw new Conflict('ORDER_NOT_REFUNDABLE', `Order ${order.id} is ${order.status} with no payment to refund.`, [{ status: order.status }]);
-  }
+/**
+ * The refund of a shipped order (key order-<id>-refund: a retry after a crash finds the same
+ * refund), then ONE transaction: REFUNDED with its history entry, the payment refunded and,
+ * with `restock`, every line's units sold → available.
+ */
+async function refundReturn(order: OrderRecord, restock: boolean): Promise<OrderRecord> {
   const refund = await refundOrder({ orderId: order.id, paymentIntentId: order.payment.paymentIntentId! });
   const refundId = refund.status === 'refunded' ? refund.refundId : undefined;
-  return ok(toOrderView(await markPaymentRefunded(order.id, refundId)));
+  return transitionOrder(
+    order.id,
+    'REFUNDED',
+    { payment: { status: 'refunded' }, refund: { at: new Date().toISOString(), restock, ...(refundId ? { refundId } : {}) } },
+    { restock },
+  );
 }

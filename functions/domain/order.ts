@@ -14,6 +14,7 @@ export const ORDER_STATUSES = [
   'COMPLETED',
   'PAYMENT_FAILED',
   'CANCELLED',
+  'REFUNDED',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -52,10 +53,37 @@ export interface Order {
     readonly declineCode?: string;
   };
   readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
+  /** Set once the workflow gave up on the order (see {@link OrderAttention}). */
+  readonly attention?: OrderAttention;
+  /** A refund after fulfillment (a return): REFUNDED, and whether the units went back on the shelf. */
+  readonly refund?: OrderRefund;
   readonly history: readonly { readonly status: OrderStatus; readonly at: string }[];
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
+}
+
+/**
+ * A workflow step failed past its retries: the execution ended (FAILED, which raises the alarm)
+ * and the order stays where it was, in the merchant's hands. From then on every action on the
+ * order (ship, deliver, cancel, refund) applies directly instead of through the workflow.
+ */
+export interface OrderAttention {
+  /** The state that failed, e.g. `Await fulfillment`. */
+  readonly step: string;
+  /** The error name Step Functions reported, e.g. `InvalidParameterValue`. */
+  readonly error: string;
+  /** Its message (staff only: it may name internals). */
+  readonly cause?: string;
+  readonly at: string;
+  /** When an action moved the order on after the failure. */
+  readonly resolvedAt?: string;
+}
+
+export interface OrderRefund {
+  readonly at: string;
+  readonly restock: boolean;
+  readonly refundId?: string;
 }
 
 /** Where each status may go next. Terminal statuses have no entry. */
@@ -63,10 +91,11 @@ const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['PAID', 'REQUIRES_ACTION', 'PAYMENT_FAILED', 'CANCELLED'],
   REQUIRES_ACTION: ['PAID', 'PAYMENT_FAILED', 'CANCELLED'],
   PAID: ['FULFILLED', 'CANCELLED'],
-  FULFILLED: ['COMPLETED'],
-  COMPLETED: [],
+  FULFILLED: ['COMPLETED', 'REFUNDED'],
+  COMPLETED: ['REFUNDED'],
   PAYMENT_FAILED: [],
   CANCELLED: [],
+  REFUNDED: [],
 };
 
 export const canTransition = (from: OrderStatus, to: OrderStatus) => TRANSITIONS[from].includes(to);
@@ -78,14 +107,16 @@ export const sourcesOf = (to: OrderStatus): OrderStatus[] =>
 /**
  * The stock move a transition implies, per line: `sell` reserved → sold (payment succeeded),
  * `releaseReservation` reserved → available (payment failed, or cancelled before payment),
- * `returnSold` sold → available (cancelled or refunded after payment, before fulfillment).
+ * `returnSold` sold → available (cancelled or refunded after payment, before fulfillment; or a
+ * return after fulfillment that the merchant restocks: the goods left, so only on `restock`).
  */
 export type StockMove = 'sell' | 'releaseReservation' | 'returnSold';
 
-export function stockMoveFor(from: OrderStatus, to: OrderStatus): StockMove | undefined {
+export function stockMoveFor(from: OrderStatus, to: OrderStatus, options: { restock?: boolean } = {}): StockMove | undefined {
   if (to === 'PAID') return 'sell';
   if (to === 'PAYMENT_FAILED') return 'releaseReservation';
   if (to === 'CANCELLED') return from === 'PAID' ? 'returnSold' : 'releaseReservation';
+  if (to === 'REFUNDED') return options.restock ? 'returnSold' : undefined;
   return undefined;
 }
 
@@ -127,6 +158,7 @@ export function tokensConsumedBy(to: OrderStatus): TaskTokenKind[] {
     case 'FULFILLED':
       return ['fulfillment'];
     case 'COMPLETED':
+    case 'REFUNDED':
       return ['delivery'];
     default:
       return [];
@@ -145,12 +177,99 @@ export class OrderCancelled extends Conflict {
   }
 }
 
+/**
+ * The order was refunded after it shipped (REFUNDED) while the workflow still waited for the
+ * delivery; the same name the HTTP side sends with SendTaskFailure, which ends the workflow.
+ */
+export class OrderRefunded extends Conflict {
+  override readonly name = 'OrderRefunded';
+  constructor(orderId: string) {
+    super('ORDER_REFUNDED', `Order ${orderId} was refunded.`);
+  }
+}
+
 /** A workflow step found the order in a status it may not leave that way: the execution fails visibly. */
 export class InvalidOrderTransition extends Conflict {
   override readonly name = 'InvalidOrderTransition';
   constructor(orderId: string, from: OrderStatus, to: OrderStatus) {
     super('INVALID_ORDER_TRANSITION', `Order ${orderId} is ${from} and cannot become ${to}.`, [{ from, to }]);
   }
+}
+
+/** The errors a waiting step can be failed with; the state machine catches exactly these. */
+export type WaitFailure = 'OrderCancelled' | 'OrderRefunded';
+
+/** What a customer (cancel) or the merchant (the others) asks of a placed order. */
+export type OrderAction = 'fulfill' | 'deliver' | 'cancel' | 'refund';
+
+/**
+ * How an action reaches the order:
+ * - `token`: the execution waits on `token`; resume it (`succeed`) or fail it with a
+ *   WaitFailure, and the workflow applies the action;
+ * - `direct`: no execution drives the order any more (the workflow gave up on it, see
+ *   OrderAttention), or the action lies past the workflow (a refund after shipping): apply it
+ *   here, with the same transitions. `endWait`: a wait to fail afterwards, so the execution
+ *   stops waiting for what can no longer come;
+ * - `workflow`: the execution has not recorded the wait yet. Busy (`busyCode`) while it runs;
+ *   once it has ended, nothing else will move the order, so apply the action directly.
+ */
+export type ActionRoute =
+  | { readonly via: 'token'; readonly token: string; readonly signal: 'succeed' | WaitFailure }
+  | { readonly via: 'direct'; readonly endWait?: string }
+  | { readonly via: 'workflow'; readonly busyCode: 'ORDER_BUSY' | 'PAYMENT_IN_PROGRESS' };
+
+/** The order as the routing decision reads it. */
+export type RoutableOrder = Pick<Order, 'id' | 'status' | 'payment' | 'attention'> & {
+  readonly tokens?: Partial<Record<TaskTokenKind, string>>;
+};
+
+/**
+ * Which wait (task token) serves `action` on `order`, or whether it applies directly: the one
+ * place that decides it. Throws the 409 the action gets in a status it does not apply to.
+ */
+export function routeOrderAction(order: RoutableOrder, action: OrderAction): ActionRoute {
+  const wait = waitFor(order, action);
+  if (wait === 'past-workflow') return { via: 'direct', ...(order.tokens?.delivery ? { endWait: order.tokens.delivery } : {}) };
+  if (order.attention) return { via: 'direct' };
+  const token = order.tokens?.[wait.kind];
+  if (token) return { via: 'token', token, signal: wait.signal };
+  return { via: 'workflow', busyCode: wait.kind === 'authentication' ? 'PAYMENT_IN_PROGRESS' : 'ORDER_BUSY' };
+}
+
+type Wait = { readonly kind: TaskTokenKind; readonly signal: 'succeed' | WaitFailure } | 'past-workflow';
+
+function waitFor(order: RoutableOrder, action: OrderAction): Wait {
+  const { id, status } = order;
+  switch (action) {
+    case 'fulfill':
+      if (status !== 'PAID') throw new Conflict('ORDER_NOT_FULFILLABLE', `Order ${id} is ${status}; only PAID orders can be shipped.`, [{ status }]);
+      return { kind: 'fulfillment', signal: 'succeed' };
+    case 'deliver':
+      if (status !== 'FULFILLED') throw new Conflict('ORDER_NOT_DELIVERABLE', `Order ${id} is ${status}; only FULFILLED orders can be delivered.`, [{ status }]);
+      return { kind: 'delivery', signal: 'succeed' };
+    case 'cancel':
+      assertCancellable(order);
+      return { kind: status === 'PAID' ? 'fulfillment' : 'authentication', signal: 'OrderCancelled' };
+    case 'refund':
+      return refundWait(order);
+  }
+}
+
+/**
+ * Before shipping, a refund cancels the order through its workflow (CANCELLED, the stock back);
+ * after shipping it is a return (REFUNDED), past the workflow. An unpaid order has nothing to
+ * refund, unless the workflow gave up on it, when the charge may have gone through.
+ */
+function refundWait(order: RoutableOrder): Wait {
+  const { id, status, payment } = order;
+  if (status === 'REFUNDED' || payment.status === 'refunded') {
+    throw new Conflict('ALREADY_REFUNDED', `The payment of order ${id} was already refunded.`);
+  }
+  if ((status === 'FULFILLED' || status === 'COMPLETED') && payment.status === 'succeeded') return 'past-workflow';
+  if (status === 'PAID' || (order.attention && canTransition(status, 'CANCELLED'))) {
+    return { kind: status === 'PAID' ? 'fulfillment' : 'authentication', signal: 'OrderRefunded' };
+  }
+  throw new Conflict('ORDER_NOT_REFUNDABLE', `Order ${id} is ${status} with no payment to refund.`, [{ status }]);
 }
 
 /** What writing status `to` means for an order now in `from`. */
@@ -163,10 +282,15 @@ export type TransitionPlan =
  * a restart); a legal source applies the transition with its stock move; anything else throws:
  * OrderCancelled when the order was cancelled underneath the workflow, else InvalidOrderTransition.
  */
-export function planTransition(order: Pick<Order, 'id' | 'status'>, to: OrderStatus): TransitionPlan {
+export function planTransition(
+  order: Pick<Order, 'id' | 'status'>,
+  to: OrderStatus,
+  options: { restock?: boolean } = {},
+): TransitionPlan {
   if (order.status === to) return { kind: 'noop' };
-  if (canTransition(order.status, to)) return { kind: 'apply', from: order.status, to, move: stockMoveFor(order.status, to) };
+  if (canTransition(order.status, to)) return { kind: 'apply', from: order.status, to, move: stockMoveFor(order.status, to, options) };
   if (order.status === 'CANCELLED') throw new OrderCancelled(order.id);
+  if (order.status === 'REFUNDED') throw new OrderRefunded(order.id);
   throw new InvalidOrderTransition(order.id, order.status, to);
 }
 
@@ -189,6 +313,9 @@ export interface OrderView {
   readonly shippingAddress: Address;
   readonly payment: { readonly status: PaymentStatus; readonly paymentIntentId: string | null; readonly declineCode?: string };
   readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
+  /** The step the workflow gave up at; its `cause` only in staff views ({@link toAdminOrderView}). */
+  readonly attention?: Omit<OrderAttention, 'cause'> & { readonly cause?: string };
+  readonly refund?: Pick<OrderRefund, 'at' | 'restock'>;
   readonly history: readonly { readonly status: OrderStatus; readonly at: string }[];
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -196,7 +323,7 @@ export interface OrderView {
 
 /** The public view of an order; picks fields explicitly so stored extras (tokens, keys) never leak. */
 export function toOrderView(order: Order): OrderView {
-  const { id, status, total, shippingAddress, payment, fulfillment, history, createdAt, updatedAt } = order;
+  const { id, status, total, shippingAddress, payment, fulfillment, attention, refund, history, createdAt, updatedAt } = order;
   return {
     id,
     status,
@@ -209,8 +336,22 @@ export function toOrderView(order: Order): OrderView {
       ...(payment.declineCode ? { declineCode: payment.declineCode } : {}),
     },
     ...(fulfillment ? { fulfillment: { carrier: fulfillment.carrier, trackingNumber: fulfillment.trackingNumber } } : {}),
+    ...(attention
+      ? { attention: { step: attention.step, error: attention.error, at: attention.at, ...(attention.resolvedAt ? { resolvedAt: attention.resolvedAt } : {}) } }
+      : {}),
+    ...(refund ? { refund: { at: refund.at, restock: refund.restock } } : {}),
     history: history.map(({ status: s, at }) => ({ status: s, at })),
     createdAt,
     updatedAt,
+  };
+}
+
+/** The merchant's view of an order: the public view plus who ordered and why the workflow gave up. */
+export function toAdminOrderView(order: Order): OrderView & { readonly customerId: string } {
+  const view = toOrderView(order);
+  return {
+    ...view,
+    customerId: order.customerId,
+    ...(view.attention && order.attention?.cause ? { attention: { ...view.attention, cause: order.attention.cause } } : {}),
   };
 }

@@ -37,6 +37,9 @@ export interface WorkflowState {
   /** The OrderCancelled / OrderRefunded failure that started the cancellation path. */
   readonly cancellation?: CaughtError;
   readonly compensation?: Compensation;
+  /** The error of a step that failed past its retries, and that step's state name. */
+  readonly fault?: CaughtError;
+  readonly failedStep?: string;
 }
 
 /** What the merchant needs to ship: sent on the Fulfillment queue with the task token. */

@@ -7,9 +7,12 @@ import {
   Choice,
   Condition,
   DefinitionBody,
+  Fail,
   IntegrationPattern,
   JsonPath,
   LogLevel,
+  Pass,
+  Result,
   StateMachine,
   StateMachineType,
   Succeed,
@@ -42,7 +45,8 @@ export type WorkflowTaskId =
   | 'MarkCancelled'
   | 'MarkFulfilled'
   | 'AwaitDelivery'
-  | 'MarkCompleted';
+  | 'MarkCompleted'
+  | 'RecordFailure';
 
 const TABLE: RouteResource[] = ['table:read', 'table:write'];
 
@@ -58,6 +62,7 @@ export const WORKFLOW_TASKS: readonly WorkflowTask[] = [
   { id: 'MarkFulfilled', module: 'workflow/mark-fulfilled', uses: TABLE, timeoutSeconds: 10 },
   { id: 'AwaitDelivery', module: 'workflow/await-delivery', uses: TABLE, timeoutSeconds: 10 },
   { id: 'MarkCompleted', module: 'workflow/mark-completed', uses: TABLE, timeoutSeconds: 10 },
+  { id: 'RecordFailure', module: 'workflow/record-failure', uses: TABLE, timeoutSeconds: 10 },
 ];
 
 /**
@@ -67,7 +72,7 @@ export const WORKFLOW_TASKS: readonly WorkflowTask[] = [
 export const WORKFLOW_ERRORS = {
   /** functions/domain/order.ts OrderCancelled; SendTaskFailure from POST /orders/{id}/cancel. */
   cancelled: 'OrderCancelled',
-  /** SendTaskFailure from POST /admin/orders/{id}/refund. */
+  /** SendTaskFailure from POST /admin/orders/{id}/refund; functions/domain/order.ts OrderRefunded (a return). */
   refunded: 'OrderRefunded',
   /** functions/adapters/stripe PaymentProviderUnavailable: Stripe down, 5xx, 429. */
   paymentProviderUnavailable: 'PaymentProviderUnavailable',
@@ -111,8 +116,11 @@ export interface OrderWorkflowProps {
  * failure paths (payment failed, cancelled, refunded) releasing stock. Each step is a small
  * Lambda that moves the order and its stock in one transaction and is a no-op when re-run;
  * failures route to compensations with addCatch, and compensations retry with backoff.
- * Business outcomes (payment failed, cancelled) end in Succeed states, so a FAILED execution
- * always means a fault and raises the alarm.
+ * Business outcomes (payment failed, cancelled, refunded) end in Succeed states, so a FAILED
+ * execution always means a fault and raises the alarm. A step that fails past its retries
+ * records on the order what failed (`attention`) and ends the execution in `Needs attention`
+ * (Fail): the order keeps its status and stock, and from then on the HTTP actions (ship,
+ * deliver, cancel, refund) apply directly instead of through task tokens.
  *
  * Waits use task tokens kept on the order (`tokens.<kind>`): the customer's authentication
  * (Lambda .waitForTaskToken), the merchant's shipment (SQS .waitForTaskToken on the Fulfillment
@@ -164,56 +172,91 @@ export class OrderWorkflow extends Construct {
       task.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 9, backoffRate: 2, maxDelay: Duration.minutes(5) });
     const cancellations = [WORKFLOW_ERRORS.cancelled, WORKFLOW_ERRORS.refunded];
 
-    // Ends. Payment failed and cancelled are outcomes of the business, not faults.
+    // Ends. Payment failed, cancelled and refunded are outcomes of the business, not faults.
     const completed = new Succeed(this, 'Completed');
     const paymentFailed = new Succeed(this, 'Payment failed');
     const cancelled = new Succeed(this, 'Cancelled');
+    const refunded = new Succeed(this, 'Refunded', { comment: 'Refunded after shipping (POST /admin/orders/{id}/refund)' });
+
+    // Faults: a step failed past its retries. The order records it, the execution fails (alarm).
+    const needsAttention = new Fail(this, 'Needs attention', {
+      error: 'OrderNeedsAttention',
+      cause: "A workflow step failed; the order's `attention` says which. The merchant's actions now apply directly.",
+    });
+    const recordFailure = step('Record failure', 'RecordFailure', {
+      payload: 'state',
+      comment: 'Keeps the failed step and its error on the order (attention) and drops its task tokens',
+    })
+      .addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(1) })
+      .addCatch(needsAttention, { errors: ['States.ALL'], resultPath: '$.recordFailure' })
+      .next(needsAttention);
+    /** Any other error of `task` (after its retries) goes to the fault path, naming the step. */
+    const onFault = <T extends TaskStateBase>(task: T): T =>
+      task.addCatch(
+        new Pass(this, `${task.node.id} failed`, { result: Result.fromString(task.node.id), resultPath: '$.failedStep' }).next(recordFailure),
+        { errors: ['States.ALL'], resultPath: '$.fault' },
+      ) as T;
 
     // Failure and cancellation paths (compensations).
-    const markCancelled = retryTableErrors(
-      step('Mark cancelled', 'MarkCancelled', {
-        payload: 'state',
-        comment: 'CANCELLED; reserved or sold units go back to available',
-      }),
+    const markCancelled = onFault(
+      retryTableErrors(
+        step('Mark cancelled', 'MarkCancelled', {
+          payload: 'state',
+          comment: 'CANCELLED; reserved or sold units go back to available',
+        }),
+      ),
     ).next(cancelled);
-    const refundPayment = retryCompensation(
-      step('Refund payment', 'RefundPayment', { resultPath: '$.compensation', comment: 'Refunds the whole charge' }),
+    const refundPayment = onFault(
+      retryCompensation(step('Refund payment', 'RefundPayment', { resultPath: '$.compensation', comment: 'Refunds the whole charge' })),
     ).next(markCancelled);
-    const cancelPayment = retryCompensation(
-      step('Cancel payment', 'CancelPayment', {
-        resultPath: '$.compensation',
-        comment: 'Cancels the PaymentIntent (refunds it if it succeeded meanwhile)',
-      }),
+    const cancelPayment = onFault(
+      retryCompensation(
+        step('Cancel payment', 'CancelPayment', {
+          resultPath: '$.compensation',
+          comment: 'Cancels the PaymentIntent (refunds it if it succeeded meanwhile)',
+        }),
+      ),
     ).next(markCancelled);
-    const markPaymentFailed = retryTableErrors(
-      step('Mark payment failed', 'MarkPaymentFailed', {
-        payload: 'state',
-        comment: 'PAYMENT_FAILED; the reservation goes back to available',
-      }),
-    )
-      .addCatch(cancelled, { errors: [WORKFLOW_ERRORS.cancelled], resultPath: '$.cancellation' })
-      .next(paymentFailed);
-    const voidPayment = retryCompensation(
-      step('Void payment', 'CancelPayment', {
-        resultPath: '$.compensation',
-        comment: 'The payment will not complete: cancel its PaymentIntent so it cannot succeed later',
-      }),
+    const markPaymentFailed = onFault(
+      retryTableErrors(
+        step('Mark payment failed', 'MarkPaymentFailed', {
+          payload: 'state',
+          comment: 'PAYMENT_FAILED; the reservation goes back to available',
+        }),
+      ).addCatch(cancelled, { errors: [WORKFLOW_ERRORS.cancelled], resultPath: '$.cancellation' }),
+    ).next(paymentFailed);
+    const voidPayment = onFault(
+      retryCompensation(
+        step('Void payment', 'CancelPayment', {
+          resultPath: '$.compensation',
+          comment: 'The payment will not complete: cancel its PaymentIntent so it cannot succeed later',
+        }),
+      ),
     ).next(markPaymentFailed);
 
-    // The happy path.
-    const markCompleted = retryTableErrors(step('Mark completed', 'MarkCompleted', { comment: 'COMPLETED' })).next(completed);
-    const awaitDelivery = waitFor('Await delivery', 'AwaitDelivery', {
-      resultPath: '$.delivery',
-      timeout: Timeout.at('$.completeAfterSeconds'),
-      comment: 'Until POST /admin/orders/{id}/delivered, or completeAfterSeconds',
-    })
-      .addCatch(markCompleted, { errors: ['States.Timeout'], resultPath: '$.delivery' })
-      .next(markCompleted);
-    const markFulfilled = retryTableErrors(
-      step('Mark fulfilled', 'MarkFulfilled', {
-        payload: TaskInput.fromObject({ ...orderId, fulfillment: JsonPath.objectAt('$.fulfillment') }),
-        comment: 'FULFILLED with carrier and tracking number',
+    // The happy path. A refund after shipping (REFUNDED) ends the delivery wait with OrderRefunded.
+    const markCompleted = onFault(
+      retryTableErrors(step('Mark completed', 'MarkCompleted', { comment: 'COMPLETED' })).addCatch(refunded, {
+        errors: [WORKFLOW_ERRORS.refunded],
+        resultPath: '$.cancellation',
       }),
+    ).next(completed);
+    const awaitDelivery = onFault(
+      waitFor('Await delivery', 'AwaitDelivery', {
+        resultPath: '$.delivery',
+        timeout: Timeout.at('$.completeAfterSeconds'),
+        comment: 'Until POST /admin/orders/{id}/delivered, or completeAfterSeconds',
+      })
+        .addCatch(markCompleted, { errors: ['States.Timeout'], resultPath: '$.delivery' })
+        .addCatch(refunded, { errors: [WORKFLOW_ERRORS.refunded], resultPath: '$.cancellation' }),
+    ).next(markCompleted);
+    const markFulfilled = onFault(
+      retryTableErrors(
+        step('Mark fulfilled', 'MarkFulfilled', {
+          payload: TaskInput.fromObject({ ...orderId, fulfillment: JsonPath.objectAt('$.fulfillment') }),
+          comment: 'FULFILLED with carrier and tracking number',
+        }),
+      ),
     ).next(awaitDelivery);
     const awaitFulfillment = new SqsSendMessage(this, 'Await fulfillment', {
       queue: props.fulfillmentQueue,
@@ -226,14 +269,14 @@ export class OrderWorkflow extends Construct {
       }),
       resultPath: '$.fulfillment',
       comment: 'Until POST /admin/orders/{id}/fulfillment { carrier, trackingNumber }',
-    })
-      .addCatch(refundPayment, { errors: cancellations, resultPath: '$.cancellation' })
-      .next(markFulfilled);
-    const markPaid = retryTableErrors(
-      step('Mark paid', 'MarkPaid', { resultPath: '$.order', comment: 'PAID; reserved units become sold' }),
-    )
-      .addCatch(refundPayment, { errors: [WORKFLOW_ERRORS.cancelled], resultPath: '$.cancellation' })
-      .next(awaitFulfillment);
+    }).addCatch(refundPayment, { errors: cancellations, resultPath: '$.cancellation' });
+    onFault(awaitFulfillment).next(markFulfilled);
+    const markPaid = onFault(
+      retryTableErrors(step('Mark paid', 'MarkPaid', { resultPath: '$.order', comment: 'PAID; reserved units become sold' })).addCatch(
+        refundPayment,
+        { errors: [WORKFLOW_ERRORS.cancelled], resultPath: '$.cancellation' },
+      ),
+    ).next(awaitFulfillment);
 
     const authenticationOutcome = new Choice(this, 'Authentication outcome')
       .when(Condition.stringEquals('$.authentication.outcome', 'succeeded'), markPaid)
@@ -245,6 +288,8 @@ export class OrderWorkflow extends Construct {
     })
       .addCatch(cancelPayment, { errors: cancellations, resultPath: '$.cancellation' })
       .addCatch(voidPayment, { errors: ['States.Timeout'], resultPath: '$.failure' })
+      // The wait could not be set up (its token not recorded): give up on the payment as Pay does.
+      .addCatch(voidPayment, { errors: ['States.ALL'], resultPath: '$.failure' })
       .next(authenticationOutcome);
 
     const paymentOutcome = new Choice(this, 'Payment outcome')

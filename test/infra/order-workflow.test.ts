@@ -5,6 +5,8 @@ import { actionsOfRole, resources, synthTenant } from './support';
 
 interface State {
   Type: string;
+  Result?: unknown;
+  Error?: string;
   Next?: string;
   End?: boolean;
   Default?: string;
@@ -59,6 +61,21 @@ function functionOf(stateName: string): string {
   return /^<(\w+)\.Arn>$/.exec(ref)![1]!;
 }
 
+/** The steps whose errors past their retries end in the fault path (all but the two payment steps). */
+const FAULT_CAUGHT = [
+  'Mark paid',
+  'Await fulfillment',
+  'Mark fulfilled',
+  'Await delivery',
+  'Mark completed',
+  'Mark payment failed',
+  'Void payment',
+  'Cancel payment',
+  'Refund payment',
+  'Mark cancelled',
+];
+const faultCatch = (name: string) => ({ ErrorEquals: ['States.ALL'], ResultPath: '$.fault', Next: `${name} failed` });
+
 describe('order workflow state machine', () => {
   it('is one STANDARD state machine with readable states', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
@@ -83,6 +100,10 @@ describe('order workflow state machine', () => {
         'Refund payment',
         'Mark cancelled',
         'Cancelled',
+        'Refunded',
+        'Record failure',
+        'Needs attention',
+        ...FAULT_CAUGHT.map((name) => `${name} failed`),
       ].sort(),
     );
   });
@@ -123,6 +144,7 @@ describe('order workflow state machine', () => {
     expect(wait.Catch).toEqual([
       { ErrorEquals: ['OrderCancelled', 'OrderRefunded'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
       { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Void payment' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Void payment' },
     ]);
     expect(states['Authentication outcome']!.Choices).toEqual([{ Variable: '$.authentication.outcome', StringEquals: 'succeeded', Next: 'Mark paid' }]);
     expect(states['Authentication outcome']!.Default).toBe('Void payment');
@@ -132,24 +154,53 @@ describe('order workflow state machine', () => {
   it('completes a shipped order by itself after completeAfterSeconds', () => {
     const wait = states['Await delivery']!;
     expect(wait.TimeoutSecondsPath).toBe('$.completeAfterSeconds');
-    expect(wait.Catch).toEqual([{ ErrorEquals: ['States.Timeout'], ResultPath: '$.delivery', Next: 'Mark completed' }]);
+    expect(wait.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.delivery', Next: 'Mark completed' },
+      { ErrorEquals: ['OrderRefunded'], ResultPath: '$.cancellation', Next: 'Refunded' },
+      faultCatch('Await delivery'),
+    ]);
+  });
+
+  it('ends the workflow when a shipped order is refunded (a return), as a business outcome', () => {
+    expect(states['Mark completed']!.Catch![0]).toEqual({ ErrorEquals: ['OrderRefunded'], ResultPath: '$.cancellation', Next: 'Refunded' });
+    expect(states.Refunded!.Type).toBe('Succeed');
+  });
+
+  it('sends every step that fails past its retries to the fault path, which records it and fails the execution', () => {
+    for (const name of FAULT_CAUGHT) {
+      expect(states[name]!.Catch!.at(-1)).toEqual(faultCatch(name));
+      expect(states[`${name} failed`]).toMatchObject({ Type: 'Pass', Result: name, ResultPath: '$.failedStep', Next: 'Record failure' });
+    }
+    expect(states['Record failure']!.Parameters).toBeUndefined(); // the whole state: $.fault and $.failedStep
+    expect(states['Record failure']!.Retry!.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'] });
+    expect(states['Record failure']!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordFailure', Next: 'Needs attention' }]);
+    expect(states['Record failure']!.Next).toBe('Needs attention');
+    expect(states['Needs attention']).toMatchObject({ Type: 'Fail', Error: 'OrderNeedsAttention' });
+    // Every other Task either is a payment step (whose failures void the payment) or is the fault path itself.
+    const tasks = Object.entries(states).filter(([, st]) => st.Type === 'Task').map(([name]) => name);
+    expect(tasks.filter((name) => !FAULT_CAUGHT.includes(name)).sort()).toEqual(['Await authentication', 'Pay', 'Record failure']);
   });
 
   it('routes cancellations to compensations: cancel before payment, refund after', () => {
     expect(states['Await fulfillment']!.Catch).toEqual([
       { ErrorEquals: ['OrderCancelled', 'OrderRefunded'], ResultPath: '$.cancellation', Next: 'Refund payment' },
+      faultCatch('Await fulfillment'),
     ]);
-    expect(states['Mark paid']!.Catch).toEqual([{ ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Refund payment' }]);
+    expect(states['Mark paid']!.Catch).toEqual([
+      { ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Refund payment' },
+      faultCatch('Mark paid'),
+    ]);
     expect(states.Pay!.Catch).toEqual([
       { ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Void payment' },
     ]);
     expect(pathFrom('Refund payment')).toEqual(['Refund payment', 'Mark cancelled', 'Cancelled']);
+    expect(pathFrom('Await fulfillment failed')).toEqual(['Await fulfillment failed', 'Record failure', 'Needs attention']);
     expect(pathFrom('Cancel payment')).toEqual(['Cancel payment', 'Mark cancelled', 'Cancelled']);
   });
 
   it('hands the steps reached from several paths the whole state, the others just the order id', () => {
-    for (const name of ['Mark payment failed', 'Mark cancelled']) expect(states[name]!.Parameters).toBeUndefined();
+    for (const name of ['Mark payment failed', 'Mark cancelled', 'Record failure']) expect(states[name]!.Parameters).toBeUndefined();
     for (const name of ['Pay', 'Mark paid', 'Mark completed', 'Refund payment', 'Cancel payment', 'Void payment']) {
       expect(states[name]!.Parameters).toEqual({ 'orderId.$': '$.orderId' });
     }

@@ -1,8 +1,25 @@
-import { inventoryOf, invariantViolations } from '../fixtures/skus';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { randomUUID } from 'node:crypto';
+import { eventually, inventoryOf, invariantViolations } from '../fixtures/skus';
 import { apiClient } from './support/api';
-import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, whenNotBusy } from './support/orders';
+import {
+  checkout,
+  customerWithCart,
+  engineUrl,
+  executionArnOf,
+  paymentIntentsOf,
+  sfnClient,
+  SHIPPING,
+  stripeClient,
+  waitForStatus,
+  whenNotBusy,
+  type OrderView,
+} from './support/orders';
 
 const api = apiClient();
+const sfn = sfnClient(engineUrl('sfn'));
+const describeExecution = (orderId: string) =>
+  sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(orderId) }));
 const SHIPMENT = { carrier: 'UPS', trackingNumber: '1Z999AA10123456784' };
 
 /** A customer's order for `quantity` units of a fresh SKU, waited into `status`. */
@@ -99,22 +116,53 @@ describe('the order lifecycle', () => {
     expect(await inventoryOf(api, sku)).toMatchObject({ available: 10, sold: 0, reserved: 0 });
   }, 60_000);
 
-  it('refunds a shipped order directly: status kept, payment refunded once, the goods stay sold', async () => {
+  it('refunds a shipped order as a return: REFUNDED with history, refunded once, the goods stay sold, the workflow ends', async () => {
+    // Prepare
     const { token, sku, order } = await orderIn('PAID');
     await ship(order.id);
     await waitForStatus(api, token, order.id, 'FULFILLED');
     const admin = await api.adminToken();
 
+    // Act
     const res = await api.post(`/admin/orders/${order.id}/refund`, { token: admin });
     const again = await api.post(`/admin/orders/${order.id}/refund`, { token: admin });
+    const seen = await api.get<OrderView>(`/orders/${order.id}`, { token });
 
+    // Assess
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'FULFILLED', payment: { status: 'refunded' } });
+    expect(res.body).toMatchObject({ status: 'REFUNDED', payment: { status: 'refunded' }, refund: { restock: false } });
+    expect(seen.body.history.map((h) => h.status)).toEqual(['PENDING', 'PAID', 'FULFILLED', 'REFUNDED']);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ALREADY_REFUNDED');
-    expect(await inventoryOf(api, sku)).toMatchObject({ sold: 2, reserved: 0 });
+    expect(await inventoryOf(api, sku)).toEqual({ sku, total: 10, available: 8, held: 0, reserved: 0, sold: 2 });
     const refunds = await stripeClient().refunds.list({ payment_intent: order.payment.paymentIntentId! });
     expect(refunds.data).toHaveLength(1);
+    const execution = await eventually(() => describeExecution(order.id), (e) => e.status !== 'RUNNING', 10_000);
+    expect(execution.status).toBe('SUCCEEDED');
+  }, 60_000);
+
+  it('puts a returned order back on the shelf when the merchant restocks it, once', async () => {
+    // Prepare: a completed order
+    const { token, sku, order } = await orderIn('PAID', { quantity: 3 });
+    await ship(order.id);
+    await waitForStatus(api, token, order.id, 'FULFILLED');
+    const admin = await api.adminToken();
+    await whenNotBusy(() => api.post(`/admin/orders/${order.id}/delivered`, { token: admin }));
+    await waitForStatus(api, token, order.id, 'COMPLETED');
+
+    // Act: the same request twice (a client retry with its Idempotency-Key)
+    const key = randomUUID();
+    const refund = () => api.post(`/admin/orders/${order.id}/refund`, { token: admin, body: { restock: true }, headers: { 'idempotency-key': key } });
+    const res = await refund();
+    const retried = await refund();
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'REFUNDED', payment: { status: 'refunded' }, refund: { restock: true } });
+    expect(res.body.history.map((h: { status: string }) => h.status)).toEqual(['PENDING', 'PAID', 'FULFILLED', 'COMPLETED', 'REFUNDED']);
+    expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    expect(await inventoryOf(api, sku)).toEqual({ sku, total: 10, available: 10, held: 0, reserved: 0, sold: 0 });
+    expect(await stripeClient().refunds.list({ payment_intent: order.payment.paymentIntentId! }).then((r) => r.data.length)).toBe(1);
   }, 60_000);
 
   it('answers admin actions on orders in the wrong status with 409, unknown orders with 404, customers with 403', async () => {

@@ -1,4 +1,4 @@
-import { toOrderView, type Order } from '../../functions/domain/order';
+import { toAdminOrderView, toOrderView, type Order } from '../../functions/domain/order';
 
 const order: Order & { tokens: Record<string, string>; pk: string; gsi1pk: string } = {
   id: 'ord_0123456789abcdef01234567',
@@ -49,5 +49,27 @@ describe('toOrderView', () => {
     expect(shipped.fulfillment).toEqual({ carrier: 'UPS', trackingNumber: '1Z' });
     expect(declined.payment).toEqual({ status: 'failed', paymentIntentId: 'pi_1', declineCode: 'generic_decline' });
     expect(declined).not.toHaveProperty('fulfillment');
+  });
+
+  it('shows why the workflow gave up on an order, its cause to staff only', () => {
+    // Prepare
+    const attention = { step: 'Await fulfillment', error: 'InvalidParameterValue', cause: 'queue https://sqs.internal/123', at: '2025-01-01T00:00:02.000Z' };
+    const stuck = { ...order, attention };
+
+    // Act
+    const customer = toOrderView(stuck);
+    const staff = toAdminOrderView(stuck);
+
+    // Assess
+    expect(customer.attention).toEqual({ step: 'Await fulfillment', error: 'InvalidParameterValue', at: attention.at });
+    expect(JSON.stringify(customer)).not.toContain('sqs.internal');
+    expect(staff).toMatchObject({ customerId: 'alice', attention });
+    expect(JSON.stringify(staff)).not.toMatch(/secret-task-token/);
+  });
+
+  it('shows a return with whether it was restocked', () => {
+    const view = toOrderView({ ...order, status: 'REFUNDED', refund: { at: '2025-01-02T00:00:00.000Z', restock: true, refundId: 're_1' } });
+
+    expect(view.refund).toEqual({ at: '2025-01-02T00:00:00.000Z', restock: true });
   });
 });

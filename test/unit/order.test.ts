@@ -4,18 +4,21 @@ import {
   InvalidOrderTransition,
   ORDER_STATUSES,
   OrderCancelled,
+  OrderRefunded,
   orderTotal,
   planTransition,
   quantitiesBySku,
+  routeOrderAction,
   sourcesOf,
   stockMoveFor,
   tokensConsumedBy,
   WAITING_STATUS,
   type OrderStatus,
+  type RoutableOrder,
 } from '../../functions/domain/order';
 import { applyMove, invariantViolations, stockMoves, type StockLevels } from '../../functions/domain/stock';
 
-const TERMINAL: OrderStatus[] = ['COMPLETED', 'PAYMENT_FAILED', 'CANCELLED'];
+const TERMINAL: OrderStatus[] = ['PAYMENT_FAILED', 'CANCELLED', 'REFUNDED'];
 
 describe('order transitions', () => {
   it('follows the happy path PENDING → PAID → FULFILLED → COMPLETED', () => {
@@ -37,6 +40,11 @@ describe('order transitions', () => {
     expect(sourcesOf('CANCELLED')).toEqual(['PENDING', 'REQUIRES_ACTION', 'PAID']);
     expect(() => assertCancellable({ id: 'o1', status: 'PAID' })).not.toThrow();
     expect(() => assertCancellable({ id: 'o1', status: 'FULFILLED' })).toThrow(expect.objectContaining({ code: 'ORDER_NOT_CANCELLABLE', statusCode: 409 }));
+  });
+
+  it('takes a shipped order back only as a refund (a return)', () => {
+    expect(sourcesOf('REFUNDED')).toEqual(['FULFILLED', 'COMPLETED']);
+    expect(ORDER_STATUSES.filter((to) => canTransition('COMPLETED', to))).toEqual(['REFUNDED']);
   });
 
   it('never skips payment or shipment', () => {
@@ -64,6 +72,13 @@ describe('stock moves of transitions', () => {
     expect(stockMoveFor('PAID', 'CANCELLED')).toBe('returnSold');
   });
 
+  it('puts returned units back on the shelf only when the merchant restocks', () => {
+    for (const from of ['FULFILLED', 'COMPLETED'] as const) {
+      expect(stockMoveFor(from, 'REFUNDED')).toBeUndefined();
+      expect(stockMoveFor(from, 'REFUNDED', { restock: true })).toBe('returnSold');
+    }
+  });
+
   it('moves no stock while waiting, shipping or completing', () => {
     expect(stockMoveFor('PENDING', 'REQUIRES_ACTION')).toBeUndefined();
     expect(stockMoveFor('PAID', 'FULFILLED')).toBeUndefined();
@@ -80,6 +95,8 @@ describe('stock moves of transitions', () => {
       ['PENDING', 'PAYMENT_FAILED'],
       ['PENDING', 'CANCELLED'],
       ['PENDING', 'PAID', 'CANCELLED'],
+      ['PENDING', 'PAID', 'FULFILLED', 'REFUNDED'],
+      ['PENDING', 'PAID', 'FULFILLED', 'COMPLETED', 'REFUNDED'],
     ];
     for (const path of paths) {
       // Act: apply each transition's move for 3 units
@@ -95,7 +112,7 @@ describe('stock moves of transitions', () => {
       expect(invariantViolations(levels)).toEqual([]);
       expect(levels.reserved).toBe(0);
       const end = path.at(-1)!;
-      expect(levels.sold).toBe(['COMPLETED', 'FULFILLED', 'PAID'].includes(end) ? 3 : 0);
+      expect(levels.sold).toBe(['COMPLETED', 'FULFILLED', 'PAID', 'REFUNDED'].includes(end) ? 3 : 0);
       expect(levels.available).toBe(levels.sold === 3 ? 7 : 10);
     }
   });
@@ -126,13 +143,86 @@ describe('planTransition', () => {
   it('refuses every other illegal transition with InvalidOrderTransition', () => {
     for (const from of ORDER_STATUSES) {
       for (const to of ORDER_STATUSES) {
-        if (from === to || from === 'CANCELLED' || canTransition(from, to)) continue;
+        if (from === to || from === 'CANCELLED' || from === 'REFUNDED' || canTransition(from, to)) continue;
         expect(() => planTransition({ id: 'o1', status: from }, to)).toThrow(InvalidOrderTransition);
       }
     }
     expect(() => planTransition({ id: 'o1', status: 'COMPLETED' }, 'CANCELLED')).toThrow(
       expect.objectContaining({ name: 'InvalidOrderTransition', details: [{ from: 'COMPLETED', to: 'CANCELLED' }] }),
     );
+  });
+
+  it('reports a refunded order as OrderRefunded, which ends the delivery wait', () => {
+    expect(() => planTransition({ id: 'o1', status: 'REFUNDED' }, 'COMPLETED')).toThrow(OrderRefunded);
+    expect(() => planTransition({ id: 'o1', status: 'REFUNDED' }, 'COMPLETED')).toThrow(expect.objectContaining({ name: 'OrderRefunded' }));
+  });
+
+  it('applies a restocked return with the sold units going back', () => {
+    expect(planTransition({ id: 'o1', status: 'COMPLETED' }, 'REFUNDED', { restock: true })).toEqual({
+      kind: 'apply',
+      from: 'COMPLETED',
+      to: 'REFUNDED',
+      move: 'returnSold',
+    });
+  });
+});
+
+describe('routeOrderAction: which wait serves an action', () => {
+  const order = (status: OrderStatus, extra: Partial<RoutableOrder> = {}): RoutableOrder => ({
+    id: 'o1',
+    status,
+    payment: { status: status === 'PENDING' ? 'pending' : 'succeeded', paymentIntentId: 'pi_1', paymentMethodId: 'pm_card_visa' },
+    ...extra,
+  });
+  const attention = { step: 'Await fulfillment', error: 'States.TaskFailed', at: '2025-01-01T00:00:00.000Z' };
+
+  it('resumes or fails the wait whose token the order holds', () => {
+    expect(routeOrderAction(order('PAID', { tokens: { fulfillment: 'f' } }), 'fulfill')).toEqual({ via: 'token', token: 'f', signal: 'succeed' });
+    expect(routeOrderAction(order('FULFILLED', { tokens: { delivery: 'd' } }), 'deliver')).toEqual({ via: 'token', token: 'd', signal: 'succeed' });
+    expect(routeOrderAction(order('PAID', { tokens: { fulfillment: 'f' } }), 'cancel')).toEqual({ via: 'token', token: 'f', signal: 'OrderCancelled' });
+    expect(routeOrderAction(order('REQUIRES_ACTION', { tokens: { authentication: 'a' } }), 'cancel')).toEqual({
+      via: 'token',
+      token: 'a',
+      signal: 'OrderCancelled',
+    });
+    expect(routeOrderAction(order('PAID', { tokens: { fulfillment: 'f' } }), 'refund')).toEqual({ via: 'token', token: 'f', signal: 'OrderRefunded' });
+  });
+
+  it('asks the workflow when the wait has no token yet: busy only while the execution runs', () => {
+    expect(routeOrderAction(order('PAID'), 'fulfill')).toEqual({ via: 'workflow', busyCode: 'ORDER_BUSY' });
+    expect(routeOrderAction(order('FULFILLED'), 'deliver')).toEqual({ via: 'workflow', busyCode: 'ORDER_BUSY' });
+    expect(routeOrderAction(order('PENDING'), 'cancel')).toEqual({ via: 'workflow', busyCode: 'PAYMENT_IN_PROGRESS' });
+  });
+
+  it('applies every action directly once the workflow gave up on the order, whatever tokens remain', () => {
+    const stuck = (status: OrderStatus) => order(status, { attention, tokens: { fulfillment: 'stale' } });
+    expect(routeOrderAction(stuck('PAID'), 'fulfill')).toEqual({ via: 'direct' });
+    expect(routeOrderAction(stuck('PAID'), 'cancel')).toEqual({ via: 'direct' });
+    expect(routeOrderAction(stuck('PAID'), 'refund')).toEqual({ via: 'direct' });
+    expect(routeOrderAction(stuck('FULFILLED'), 'deliver')).toEqual({ via: 'direct' });
+    expect(routeOrderAction(stuck('PENDING'), 'refund')).toEqual({ via: 'direct' });
+  });
+
+  it('refunds a shipped order directly, ending the delivery wait if there is one', () => {
+    expect(routeOrderAction(order('FULFILLED', { tokens: { delivery: 'd' } }), 'refund')).toEqual({ via: 'direct', endWait: 'd' });
+    expect(routeOrderAction(order('COMPLETED'), 'refund')).toEqual({ via: 'direct' });
+  });
+
+  it('answers the action in a status it does not apply to with its 409', () => {
+    const codeOf = (o: RoutableOrder, action: Parameters<typeof routeOrderAction>[1]) => {
+      try {
+        routeOrderAction(o, action);
+        return undefined;
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    };
+    expect(codeOf(order('FULFILLED'), 'fulfill')).toBe('ORDER_NOT_FULFILLABLE');
+    expect(codeOf(order('PAID'), 'deliver')).toBe('ORDER_NOT_DELIVERABLE');
+    expect(codeOf(order('FULFILLED'), 'cancel')).toBe('ORDER_NOT_CANCELLABLE');
+    expect(codeOf(order('PENDING'), 'refund')).toBe('ORDER_NOT_REFUNDABLE');
+    expect(codeOf(order('REFUNDED'), 'refund')).toBe('ALREADY_REFUNDED');
+    expect(codeOf(order('COMPLETED', { payment: { status: 'refunded', paymentIntentId: 'pi_1', paymentMethodId: 'pm' } }), 'refund')).toBe('ALREADY_REFUNDED');
   });
 });
 
@@ -147,6 +237,7 @@ describe('task tokens', () => {
     expect(tokensConsumedBy('PAYMENT_FAILED')).toEqual(['authentication']);
     expect(tokensConsumedBy('FULFILLED')).toEqual(['fulfillment']);
     expect(tokensConsumedBy('COMPLETED')).toEqual(['delivery']);
+    expect(tokensConsumedBy('REFUNDED')).toEqual(['delivery']);
     expect(tokensConsumedBy('CANCELLED').sort()).toEqual(['authentication', 'fulfillment']);
   });
 

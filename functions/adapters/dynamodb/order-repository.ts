@@ -2,8 +2,8 @@
  * Orders in the single table (keys and access patterns: keys.ts, `orderKeys`). The whole order
  * is one item, so a read is one GetItem and every status write is one conditional update (the
  * workflow's transitions live in order-transitions.ts). This file owns the order's creation, its
- * reads and lists, the PaymentIntent → order lookup, the refund mark of a shipped order, and the
- * once-only bookkeeping of Stripe webhook events.
+ * reads and lists, the PaymentIntent → order lookup, and the once-only bookkeeping of Stripe
+ * webhook events.
  *
  * | operation                       | how                                                              |
  * |---------------------------------|------------------------------------------------------------------|
@@ -264,40 +264,6 @@ export async function findOrderByPaymentIntent(
   // Metadata is only a hint: trust it when the order does not name another intent.
   if (!Item && order?.payment.paymentIntentId && order.payment.paymentIntentId !== paymentIntentId) return undefined;
   return order;
-}
-
-/**
- * Marks the payment of a shipped (FULFILLED/COMPLETED) order refunded, after Stripe refunded it.
- * Touches only the payment fields, so it never races the workflow's status writes.
- * @throws Conflict ALREADY_REFUNDED when another request recorded the refund first
- */
-export async function markPaymentRefunded(orderId: string, refundId: string | undefined): Promise<OrderRecord> {
-  const at = new Date().toISOString();
-  try {
-    const { Attributes } = await dynamo.send(
-      new UpdateCommand({
-        TableName: env.tableName,
-        Key: orderKeys.order(orderId),
-        UpdateExpression: 'SET payment.#status = :refunded, payment.refundedAt = :at, payment.refundId = :refundId, updatedAt = :at, version = version + :one',
-        ConditionExpression: 'attribute_exists(pk) AND payment.#status = :succeeded AND #status IN (:fulfilled, :completed)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':refunded': 'refunded',
-          ':succeeded': 'succeeded',
-          ':fulfilled': 'FULFILLED',
-          ':completed': 'COMPLETED',
-          ':at': at,
-          ':refundId': refundId ?? null,
-          ':one': 1,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes as OrderRecord;
-  } catch (error) {
-    if (isConditionFailure(error)) throw new Conflict('ALREADY_REFUNDED', `The payment of order ${orderId} was already refunded.`);
-    throw error;
-  }
 }
 
 // --- Stripe events: each event id handled once -----------------------------------------------

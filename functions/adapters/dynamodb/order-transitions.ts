@@ -7,7 +7,8 @@
  *
  * The order item is written by checkout (order-repository.ts) with the Order fields at the top
  * level; the workflow adds `tokens.<kind>` (task tokens, never returned by the API),
- * `payment.paymentIntentId` and, per transition, `history`, `version` and the gsi2 status keys.
+ * `payment.paymentIntentId`, `attention` when it gives up on the order and, per transition,
+ * `history`, `version` and the gsi2 status keys.
  */
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFound } from '../../domain/errors';
@@ -17,6 +18,7 @@ import {
   tokensConsumedBy,
   WAITING_STATUS,
   type Order,
+  type OrderAttention,
   type OrderStatus,
   type StockMove as OrderStockMove,
   type TaskTokenKind,
@@ -41,6 +43,13 @@ export interface TransitionPatch {
   readonly fulfillment?: Order['fulfillment'];
   readonly cancellation?: WorkflowOrder['cancellation'];
   readonly failure?: WorkflowOrder['failure'];
+  readonly refund?: Order['refund'];
+}
+
+/** Choices of a transition that change its stock move (domain/order.ts, stockMoveFor). */
+export interface TransitionOptions {
+  /** A return (REFUNDED) puts the sold units back on the shelf. */
+  readonly restock?: boolean;
 }
 
 /** A transaction holds at most 100 items: the order and one per SKU. Checkout caps lines well below. */
@@ -60,12 +69,19 @@ export async function readWorkflowOrder(orderId: string): Promise<WorkflowOrder>
 /**
  * Moves the order to `to` with the stock move the transition implies, in one transaction.
  * Already in `to`: a no-op that returns the order as it is. A status from which `to` may not be
- * entered throws OrderCancelled / InvalidOrderTransition (domain/order.ts, planTransition).
+ * entered throws OrderCancelled / OrderRefunded / InvalidOrderTransition (domain/order.ts,
+ * planTransition). Used by the workflow's steps and, once the workflow has given up on an order,
+ * by the HTTP actions directly.
  */
-export async function transitionOrder(orderId: string, to: OrderStatus, patch: TransitionPatch = {}): Promise<WorkflowOrder> {
+export async function transitionOrder(
+  orderId: string,
+  to: OrderStatus,
+  patch: TransitionPatch = {},
+  options: TransitionOptions = {},
+): Promise<WorkflowOrder> {
   for (let attempt = 1; ; attempt++) {
     const order = await readWorkflowOrder(orderId);
-    const plan = planTransition(order, to);
+    const plan = planTransition(order, to, options);
     if (plan.kind === 'noop') return order;
     const now = new Date().toISOString();
     const lines = [...quantitiesBySku(plan.move ? order.items : [])];
@@ -87,6 +103,25 @@ export async function transitionOrder(orderId: string, to: OrderStatus, patch: T
       throw error;
     }
   }
+}
+
+/**
+ * The workflow gave up on the order (a step failed past its retries): keeps what failed on the
+ * order and drops its task tokens, which died with the execution, so every later action applies
+ * directly (domain/order.ts, routeOrderAction). The status and the stock stay as they are.
+ */
+export async function recordAttention(orderId: string, attention: OrderAttention): Promise<void> {
+  const names = { '#attention': 'attention', '#tokens': 'tokens', '#updatedAt': 'updatedAt', '#version': 'version' };
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: env.tableName,
+      Key: orderKeys.order(orderId),
+      UpdateExpression: 'SET #attention = :attention, #updatedAt = :now ADD #version :one REMOVE #tokens',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':attention': attention, ':now': attention.at, ':one': 1 },
+    }),
+  );
 }
 
 /**
@@ -184,7 +219,12 @@ function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, p
     values[`:p_${field}`] = value;
     sets.push(`#payment.#p_${field} = :p_${field}`);
   }
-  for (const field of ['fulfillment', 'cancellation', 'failure'] as const) {
+  if (order.attention && !order.attention.resolvedAt) {
+    names['#attention'] = 'attention';
+    names['#resolvedAt'] = 'resolvedAt';
+    sets.push('#attention.#resolvedAt = :now');
+  }
+  for (const field of ['fulfillment', 'cancellation', 'failure', 'refund'] as const) {
     if (patch[field] === undefined) continue;
     names[`#${field}`] = field;
     values[`:${field}`] = patch[field];
@@ -218,6 +258,8 @@ function applied(order: WorkflowOrder, to: OrderStatus, patch: TransitionPatch, 
     ...(patch.fulfillment ? { fulfillment: patch.fulfillment } : {}),
     ...(patch.cancellation ? { cancellation: patch.cancellation } : {}),
     ...(patch.failure ? { failure: patch.failure } : {}),
+    ...(patch.refund ? { refund: patch.refund } : {}),
+    ...(order.attention && !order.attention.resolvedAt ? { attention: { ...order.attention, resolvedAt: now } } : {}),
     status: to,
     payment: { ...order.payment, ...patch.payment },
     history: [...(order.history ?? []), { status: to, at: now }],

@@ -9,9 +9,11 @@
  *   takes `{ outcome: 'succeeded' | 'failed', declineCode? }`, `fulfillment` takes
  *   `{ carrier, trackingNumber }`, `delivery` takes anything (`{}`);
  * - failing a wait with OrderCancelled / OrderRefunded runs the compensations (cancel or refund
- *   the payment, release or return the stock) and ends the order CANCELLED.
+ *   the payment, release or return the stock) and ends the order CANCELLED; failing the delivery
+ *   wait with OrderRefunded (the order was refunded after shipping) just ends the execution.
  */
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -19,13 +21,11 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { Conflict } from '../../domain/errors';
+import type { WaitFailure } from '../../domain/order';
 import { env } from '../../shared/env';
 import { logger } from '../../shared/logger';
 
 const sfn = new SFNClient({});
-
-/** The errors a waiting order can be failed with; the state machine catches exactly these. */
-export type WaitFailure = 'OrderCancelled' | 'OrderRefunded';
 
 /** The execution input; the state machine reads these paths. */
 export interface OrderWorkflowInput {
@@ -69,6 +69,22 @@ export async function startOrderWorkflow(orderId: string): Promise<void> {
       logger.info('Order workflow already started', { orderId });
       return;
     }
+    throw error;
+  }
+}
+
+/**
+ * Whether the order's execution still runs: `running` (also while a failed one is redriven),
+ * `ended` (succeeded, failed, timed out or stopped: nothing will move the order any more), or
+ * `missing` (not started yet, or so old that Step Functions no longer keeps it).
+ */
+export async function workflowState(orderId: string): Promise<'running' | 'ended' | 'missing'> {
+  const executionArn = `${env.stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}`;
+  try {
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'running' : 'ended';
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') return 'missing';
     throw error;
   }
 }

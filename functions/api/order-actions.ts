@@ -1,0 +1,94 @@
+/**
+ * The order actions' common path (not a route; used by fulfill-order, mark-order-delivered,
+ * cancel-order and refund-order): the domain decides which wait serves the action
+ * (routeOrderAction); this module signals that wait, or applies the action directly with the
+ * workflow's own conditional transitions when no execution drives the order any more. So an
+ * order whose workflow failed or was stopped always has a way out, and ORDER_BUSY means an
+ * execution that is really still running.
+ */
+import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
+import { transitionOrder } from '../adapters/dynamodb/order-transitions';
+import { failWaitingOrder, OrderNotWaiting, resumeWaitingOrder, workflowState } from '../adapters/sfn/order-workflow';
+import { cancelPayment, refundOrder } from '../adapters/stripe';
+import { Conflict } from '../domain/errors';
+import { routeOrderAction, type ActionRoute, type OrderAction, type WaitFailure } from '../domain/order';
+
+/** Re-reads after the wait moved on between our read and our signal. */
+const STALE_TOKEN_ATTEMPTS = 3;
+
+export interface OrderActionRequest {
+  readonly action: OrderAction;
+  /** Loads the order (and checks the caller may act on it). */
+  readonly read: () => Promise<OrderRecord>;
+  /** The wait's result when the action resumes it (SendTaskSuccess). */
+  readonly output?: object;
+  /** Why, when the action fails the wait (SendTaskFailure). */
+  readonly cause?: string;
+  /** The action applied without the workflow; `route.endWait` is a wait to end afterwards. */
+  readonly direct: (order: OrderRecord, route: Extract<ActionRoute, { via: 'direct' }>) => Promise<OrderRecord>;
+}
+
+/** Carries out the action; `direct` tells whether it was applied here rather than by the workflow. */
+export async function actOnOrder(request: OrderActionRequest): Promise<{ order: OrderRecord; direct: boolean }> {
+  let executionEnded = false;
+  for (let attempt = 1; ; attempt++) {
+    const order = await request.read();
+    const route = routeOrderAction(order, request.action);
+    if (route.via === 'direct') return { order: await request.direct(order, route), direct: true };
+    if (executionEnded || (route.via === 'workflow' && (await hasEnded(order)))) {
+      return { order: await request.direct(order, { via: 'direct' }), direct: true };
+    }
+    if (route.via === 'workflow') throw busy(order, route.busyCode);
+    try {
+      await signal(route, request);
+      return { order: await requireOrder(order.id), direct: false };
+    } catch (error) {
+      if (!(error instanceof OrderNotWaiting)) throw error;
+      // The token is stale: the wait moved on (decide again on a fresh read), or the execution ended.
+      executionEnded = await hasEnded(order);
+      if (!executionEnded && attempt >= STALE_TOKEN_ATTEMPTS) throw busy(order, 'ORDER_BUSY');
+    }
+  }
+}
+
+/**
+ * Cancels an order without its workflow, as the workflow's compensations would: the payment is
+ * cancelled, or refunded if it went through (Stripe idempotency keys order-<id>-cancel and
+ * order-<id>-refund, so a retry never refunds twice), then CANCELLED with the stock back.
+ */
+export async function cancelDirectly(order: OrderRecord, reason: WaitFailure, cause: string): Promise<OrderRecord> {
+  const paymentStatus = await givePaymentBack(order);
+  return transitionOrder(order.id, 'CANCELLED', { payment: { status: paymentStatus }, cancellation: { reason, cause } });
+}
+
+async function givePaymentBack(order: OrderRecord): Promise<'canceled' | 'refunded'> {
+  const { paymentIntentId } = order.payment;
+  if (!paymentIntentId) return 'canceled';
+  if (order.status !== 'PAID' && (await cancelPayment({ orderId: order.id, paymentIntentId })).status === 'canceled') return 'canceled';
+  await refundOrder({ orderId: order.id, paymentIntentId });
+  return 'refunded';
+}
+
+/** Ends a wait that an action made pointless; a wait that already ended is fine. */
+export async function endWait(taskToken: string, error: WaitFailure, cause: string): Promise<void> {
+  await failWaitingOrder(taskToken, error, cause).catch((failure: unknown) => {
+    if (!(failure instanceof OrderNotWaiting)) throw failure;
+  });
+}
+
+function signal(route: Extract<ActionRoute, { via: 'token' }>, request: OrderActionRequest): Promise<void> {
+  if (route.signal === 'succeed') return resumeWaitingOrder(route.token, request.output ?? {});
+  return failWaitingOrder(route.token, route.signal, request.cause ?? route.signal);
+}
+
+/** An order past PENDING has had its execution, so a missing one (expired from the history) has ended too. */
+async function hasEnded(order: OrderRecord): Promise<boolean> {
+  const state = await workflowState(order.id);
+  return state === 'ended' || (state === 'missing' && order.status !== 'PENDING');
+}
+
+function busy(order: OrderRecord, code: 'ORDER_BUSY' | 'PAYMENT_IN_PROGRESS'): Conflict {
+  return new Conflict(code, `Order ${order.id} is being processed (${order.status}); retry in a few seconds.`, [
+    { status: order.status, retryAfterSeconds: 2 },
+  ]);
+}
