@@ -100,11 +100,11 @@ export function holdExpiry(
 export const isLive = (hold: Hold, now: Date) => hold.holdExpiresAt > now.toISOString();
 
 /**
- * The quantity a line should have after adding `quantity`: a live line grows; a dead (expired,
- * not yet swept) line is replaced, because its units are no longer the customer's.
+ * The quantity a live line (or a new one) should have after adding `quantity`. A lapsed line is
+ * never grown: the repository releases it first, so its units are no longer the customer's.
  */
-export function quantityAfterAdd(sku: string, existing: Hold | undefined, quantity: number, now: Date): number {
-  const base = existing && isLive(existing, now) ? existing.quantity : 0;
+export function quantityAfterAdd(sku: string, existing: Hold | undefined, quantity: number): number {
+  const base = existing?.quantity ?? 0;
   const next = base + quantity;
   if (next > MAX_LINE_QUANTITY) throw new CartLineLimit(sku, base, quantity);
   return next;

@@ -64,19 +64,14 @@ describe('hold expiry', () => {
 });
 
 describe('adding to a line', () => {
-  it('grows a live line by the added units', () => {
-    expect(quantityAfterAdd('MUG-1', hold({ quantity: 2 }), 3, NOW)).toBe(5);
-  });
-
-  it('replaces an expired line instead of reviving its lapsed units', () => {
-    const dead = expired({ quantity: 4 });
-    expect(quantityAfterAdd('MUG-1', dead, 1, NOW)).toBe(1);
-    expect(holdDelta(dead, 1)).toBe(-3); // the surplus goes back to available in the same transaction
+  it('grows a live line by the added units, and starts a new one at them', () => {
+    expect(quantityAfterAdd('MUG-1', hold({ quantity: 2 }), 3)).toBe(5);
+    expect(quantityAfterAdd('MUG-1', undefined, 3)).toBe(3);
   });
 
   it('refuses a line above 99 units', () => {
-    expect(() => quantityAfterAdd('MUG-1', hold({ quantity: 98 }), 2, NOW)).toThrow(CartLineLimit);
-    expect(quantityAfterAdd('MUG-1', hold({ quantity: 98 }), 1, NOW)).toBe(99);
+    expect(() => quantityAfterAdd('MUG-1', hold({ quantity: 98 }), 2)).toThrow(CartLineLimit);
+    expect(quantityAfterAdd('MUG-1', hold({ quantity: 98 }), 1)).toBe(99);
   });
 });
 

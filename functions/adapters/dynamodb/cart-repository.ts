@@ -95,7 +95,7 @@ export async function addToCart(customerId: string, sku: string, quantity: numbe
       continue;
     }
     if (existing) requireBuyable(existing, info);
-    const target = quantityAfterAdd(sku, existing, quantity, now);
+    const target = quantityAfterAdd(sku, existing, quantity);
     checkQuantityLimit(sku, existing?.quantity ?? 0, target, policy.maxUnitsPerCustomer);
     try {
       const hold = await writeHold(customerId, existing ?? lineOf(info), existing, target, now, policy);

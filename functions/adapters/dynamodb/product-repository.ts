@@ -142,8 +142,9 @@ export async function deleteProduct(productId: string, attempt = 1): Promise<voi
  * new product's stock, so the claim waits (409 SKU_STOCK_IN_USE) until they have settled: holds
  * lapse or are removed (a gone product's line can no longer be renewed) and orders are paid or
  * released. After that, the new variant takes the stock record over as it stands (units on the
- * shelf and units sold belong to the SKU). Nothing can hold or reserve units of a SKU outside the
- * catalog, so the counts read here can only fall before the claim commits.
+ * shelf and units sold belong to the SKU). Nothing holds or reserves units of a SKU outside the
+ * catalog (bar an add that read the VARIANT just before the delete), so the counts read here can
+ * only fall before the claim commits.
  */
 async function requireSettledStock(skus: string[]): Promise<void> {
   if (skus.length === 0) return;
