@@ -66,6 +66,8 @@ export class CrowdstartStack extends Stack {
       environment: {
         [ENV.tenant]: settings.tenant,
         [ENV.holdTtlSeconds]: String(settings.holdTtlSeconds),
+        [ENV.holdMaxLifetimeSeconds]: String(settings.holdMaxLifetimeSeconds),
+        [ENV.maxUnitsPerCustomer]: String(settings.maxUnitsPerCustomer),
         [ENV.completeAfterSeconds]: String(settings.completeAfterSeconds),
       },
     });

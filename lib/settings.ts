@@ -36,6 +36,13 @@ export interface TenantSettings {
   readonly logRetentionDays: number;
   /** How long a cart's soft hold lasts (HOLD_TTL_SECONDS). */
   readonly holdTtlSeconds: number;
+  /**
+   * How long after its first hold a cart line may still be renewed to (HOLD_MAX_LIFETIME_SECONDS):
+   * renewals never push a hold past it, so nobody keeps stock out of a sale by renewing for ever.
+   */
+  readonly holdMaxLifetimeSeconds: number;
+  /** The most units of one SKU one customer's cart may hold, 1..99 (MAX_UNITS_PER_CUSTOMER); e.g. 2 for a flash sale. */
+  readonly maxUnitsPerCustomer: number;
   /** How long a fulfilled order waits for delivery confirmation before it completes (COMPLETE_AFTER_SECONDS). */
   readonly completeAfterSeconds: number;
   /** Origins allowed to call the API from a browser; empty disables CORS. */
@@ -55,6 +62,8 @@ export type TenantOverrides = Partial<Omit<TenantSettings, 'tenant' | 'throttle'
 };
 
 const DAY = 24 * 3600;
+/** A cart line's own limit (functions/domain/cart.ts MAX_LINE_QUANTITY); lib/ does not import functions/. */
+const MAX_LINE_UNITS = 99;
 
 /** What an unknown tenant name gets: a small, disposable, non-production stage. */
 function baseSettings(tenant: string): TenantSettings {
@@ -65,6 +74,8 @@ function baseSettings(tenant: string): TenantSettings {
     throttle: { rateLimit: 20, burstLimit: 40 },
     logRetentionDays: 7,
     holdTtlSeconds: 900,
+    holdMaxLifetimeSeconds: 3600,
+    maxUnitsPerCustomer: 99,
     completeAfterSeconds: 14 * DAY,
     corsAllowOrigins: [],
     lambdaMemoryMb: 1024,
@@ -136,6 +147,10 @@ function validate(s: TenantSettings): void {
   positiveInt('throttle.rateLimit', s.throttle.rateLimit);
   positiveInt('throttle.burstLimit', s.throttle.burstLimit);
   positiveInt('holdTtlSeconds', s.holdTtlSeconds);
+  positiveInt('holdMaxLifetimeSeconds', s.holdMaxLifetimeSeconds);
+  if (s.holdMaxLifetimeSeconds < s.holdTtlSeconds) problems.push('holdMaxLifetimeSeconds must be at least holdTtlSeconds');
+  positiveInt('maxUnitsPerCustomer', s.maxUnitsPerCustomer);
+  if (s.maxUnitsPerCustomer > MAX_LINE_UNITS) problems.push(`maxUnitsPerCustomer must be at most ${MAX_LINE_UNITS} (a cart line's limit)`);
   positiveInt('completeAfterSeconds', s.completeAfterSeconds);
   positiveInt('lambdaMemoryMb', s.lambdaMemoryMb);
   for (const [name, seconds] of Object.entries(s.scheduleIntervals)) positiveInt(`scheduleIntervals.${name}`, seconds);

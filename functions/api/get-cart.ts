@@ -1,9 +1,8 @@
-import { listHolds } from '../adapters/dynamodb/cart-repository';
-import { cartView } from '../domain/cart';
+import { readCart } from '../adapters/dynamodb/cart-repository';
 import { apiHandler, ok } from '../shared/http';
 
-/** GET /cart: the caller's live cart lines with unit prices, hold expiry and subtotal. */
-export const handler = apiHandler({ auth: 'customer' }, async (req) => {
-  const customerId = req.caller!.sub;
-  return ok(cartView(customerId, await listHolds(customerId), new Date()));
-});
+/**
+ * GET /cart: the caller's live cart lines at the catalog's current prices (a changed price flagged
+ * with `previousUnitPrice`, a deleted product's line with `unavailable`), hold expiry and subtotal.
+ */
+export const handler = apiHandler({ auth: 'customer' }, async (req) => ok(await readCart(req.caller!.sub)));

@@ -4,7 +4,12 @@
  * Each cart line IS a hold: its quantity is exactly what the line keeps out of `available`
  * (in `held`). A hold lives until `holdExpiresAt`; after that it is dead for the customer (not
  * shown, not changeable) even if the sweeper has not yet returned its units. Adding or changing
- * a line renews that line's hold (the customer is active); reading the cart renews nothing.
+ * a line renews that line's hold (the customer is active), but never past its first hold plus the
+ * tenant's maximum hold lifetime; reading the cart renews nothing.
+ *
+ * A line records the unit price the customer was last told (when it was added, or in a checkout's
+ * 409 PRICE_CHANGED). The cart shows the catalog's current price and flags a difference;
+ * checkout charges only the current price, and refuses once when it differs from the recorded one.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -29,8 +34,19 @@ export interface Hold {
   /** Bumped on every write; conditional writes on it detect a concurrent change. */
   readonly rev: number;
   readonly holdExpiresAt: string;
+  /** When the line's first hold was placed; renewals never push expiry past it plus the max lifetime. */
   readonly createdAt: string;
   readonly updatedAt: string;
+}
+
+/** The tenant's hold rules (settings HOLD_TTL_SECONDS, HOLD_MAX_LIFETIME_SECONDS, MAX_UNITS_PER_CUSTOMER). */
+export interface HoldPolicy {
+  /** How long a hold lasts after it is placed or renewed. */
+  readonly ttlSeconds: number;
+  /** How long after its first hold a line may still be renewed to. */
+  readonly maxLifetimeSeconds: number;
+  /** The most units of one SKU that one customer's cart may hold. */
+  readonly maxUnitsPerCustomer: number;
 }
 
 /** What the catalog tells a cart about a SKU (its VARIANT item). */
@@ -47,7 +63,12 @@ export interface CartLine {
   readonly productId: string;
   readonly name: string;
   readonly quantity: number;
+  /** The catalog's current price (what checkout charges). */
   readonly unitPrice: Money;
+  /** Present when the price changed since the customer was told it: the price recorded on the line. */
+  readonly previousUnitPrice?: Money;
+  /** Present (true) when the product is no longer in the catalog: checkout refuses and releases the line. */
+  readonly unavailable?: true;
   readonly holdExpiresAt: string;
 }
 
@@ -61,23 +82,40 @@ export interface CartView {
 export const MAX_LINE_QUANTITY = 99;
 export const DEFAULT_CURRENCY = 'USD';
 
-/** When a hold placed or renewed at `now` expires, as ISO time and as the TTL epoch seconds. */
-export function holdExpiry(now: Date, ttlSeconds: number): { holdExpiresAt: string; ttl: number } {
-  const expires = new Date(now.getTime() + ttlSeconds * 1000);
+/**
+ * When a hold placed or renewed at `now` expires, as ISO time and as the TTL epoch seconds: the
+ * TTL from now, but never later than the line's first hold (`firstHeldAt`) plus the max lifetime.
+ */
+export function holdExpiry(
+  now: Date,
+  policy: Pick<HoldPolicy, 'ttlSeconds' | 'maxLifetimeSeconds'>,
+  firstHeldAt: string = now.toISOString(),
+): { holdExpiresAt: string; ttl: number } {
+  const renewed = now.getTime() + policy.ttlSeconds * 1000;
+  const lifetimeEnd = Date.parse(firstHeldAt) + policy.maxLifetimeSeconds * 1000;
+  const expires = new Date(Math.min(renewed, lifetimeEnd));
   return { holdExpiresAt: expires.toISOString(), ttl: Math.ceil(expires.getTime() / 1000) };
 }
 
 export const isLive = (hold: Hold, now: Date) => hold.holdExpiresAt > now.toISOString();
 
 /**
- * The quantity a line should have after adding `quantity`: a live line grows; a dead (expired,
- * not yet swept) line is replaced, because its units are no longer the customer's.
+ * The quantity a live line (or a new one) should have after adding `quantity`. A lapsed line is
+ * never grown: the repository releases it first, so its units are no longer the customer's.
  */
-export function quantityAfterAdd(sku: string, existing: Hold | undefined, quantity: number, now: Date): number {
-  const base = existing && isLive(existing, now) ? existing.quantity : 0;
+export function quantityAfterAdd(sku: string, existing: Hold | undefined, quantity: number): number {
+  const base = existing?.quantity ?? 0;
   const next = base + quantity;
   if (next > MAX_LINE_QUANTITY) throw new CartLineLimit(sku, base, quantity);
   return next;
+}
+
+/**
+ * The tenant's per-customer cap: a line may not grow above `limit` units. Shrinking, or renewing
+ * at the same quantity, is always allowed (a line may predate a lowered cap).
+ */
+export function checkQuantityLimit(sku: string, inCart: number, requested: number, limit: number): void {
+  if (requested > inCart && requested > limit) throw new QuantityLimitExceeded(sku, inCart, requested, limit);
 }
 
 /** A PATCH or DELETE needs a live line: an expired one is already out of the cart. */
@@ -100,22 +138,61 @@ export function cartIdOf(customerId: string): string {
   return `cart_${createHash('sha256').update(customerId).digest('base64url').slice(0, 22)}`;
 }
 
-/** The customer's cart: live holds only, oldest line first, with the subtotal. */
-export function cartView(customerId: string, holds: readonly Hold[], now: Date): CartView {
+export const samePrice = (a: Money, b: Money) => a.amount === b.amount && a.currency === b.currency;
+
+/** The catalog's word on a line now: buyable at its recorded price, re-priced, or gone. */
+export type LineStanding =
+  | { readonly kind: 'current'; readonly unitPrice: Money }
+  | { readonly kind: 'repriced'; readonly unitPrice: Money; readonly previousUnitPrice: Money }
+  | { readonly kind: 'unavailable' };
+
+/**
+ * A line whose SKU left the catalog, or now belongs to another product, is unavailable; otherwise
+ * it is priced at the catalog's current price, `repriced` when that differs from the recorded one.
+ */
+export function lineStanding(hold: Hold, info: SkuInfo | undefined): LineStanding {
+  if (!info || info.productId !== hold.productId) return { kind: 'unavailable' };
+  if (samePrice(info.price, hold.unitPrice)) return { kind: 'current', unitPrice: info.price };
+  return { kind: 'repriced', unitPrice: info.price, previousUnitPrice: hold.unitPrice };
+}
+
+/**
+ * The customer's cart: live holds only, oldest line first, at the catalog's current prices
+ * (`catalog`: SKU → its VARIANT item). The subtotal counts what checkout would buy, so it leaves
+ * out lines of products that are gone.
+ */
+export function cartView(customerId: string, holds: readonly Hold[], catalog: ReadonlyMap<string, SkuInfo>, now: Date): CartView {
   const items = holds
     .filter((hold) => isLive(hold, now))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.sku.localeCompare(b.sku))
-    .map(({ sku, productId, name, quantity, unitPrice, holdExpiresAt }) => ({
-      sku,
-      productId,
-      name,
-      quantity,
-      unitPrice,
-      holdExpiresAt,
-    }));
-  const currency = items[0]?.unitPrice.currency ?? DEFAULT_CURRENCY;
-  const amount = items.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
+    .map((hold) => cartLine(hold, lineStanding(hold, catalog.get(hold.sku))));
+  const buyable = items.filter((line) => !line.unavailable);
+  const currency = buyable[0]?.unitPrice.currency ?? DEFAULT_CURRENCY;
+  const amount = buyable.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0);
   return { id: cartIdOf(customerId), items, subtotal: { amount, currency } };
+}
+
+function cartLine({ sku, productId, name, quantity, unitPrice, holdExpiresAt }: Hold, standing: LineStanding): CartLine {
+  const line = { sku, productId, name, quantity, unitPrice, holdExpiresAt };
+  if (standing.kind === 'unavailable') return { ...line, unavailable: true };
+  if (standing.kind === 'repriced') return { ...line, unitPrice: standing.unitPrice, previousUnitPrice: standing.previousUnitPrice };
+  return line;
+}
+
+/** What checkout must do before it may buy the cart: release gone lines, or tell new prices. */
+export interface CheckoutReview {
+  readonly unavailable: Hold[];
+  readonly repriced: { readonly hold: Hold; readonly unitPrice: Money }[];
+}
+
+export function reviewForCheckout(holds: readonly Hold[], catalog: ReadonlyMap<string, SkuInfo>): CheckoutReview {
+  const review: CheckoutReview = { unavailable: [], repriced: [] };
+  for (const hold of holds) {
+    const standing = lineStanding(hold, catalog.get(hold.sku));
+    if (standing.kind === 'unavailable') review.unavailable.push(hold);
+    if (standing.kind === 'repriced') review.repriced.push({ hold, unitPrice: standing.unitPrice });
+  }
+  return review;
 }
 
 /** 409: a line would exceed MAX_LINE_QUANTITY. */
@@ -124,6 +201,33 @@ export class CartLineLimit extends Conflict {
     super('CART_LINE_LIMIT', `A cart line holds at most ${MAX_LINE_QUANTITY} units of ${sku}.`, [
       { sku, inCart, requested, max: MAX_LINE_QUANTITY },
     ]);
+  }
+}
+
+/** 409: the line would hold more units of the SKU than the tenant lets one customer hold. */
+export class QuantityLimitExceeded extends Conflict {
+  constructor(sku: string, inCart: number, requested: number, limit: number) {
+    super('QUANTITY_LIMIT_EXCEEDED', `One customer may hold at most ${limit} units of ${sku}.`, [{ sku, inCart, requested, limit }]);
+  }
+}
+
+/** 409: a cart line's product is no longer in the catalog (deleted, or its variant removed). */
+export class ProductUnavailable extends Conflict {
+  constructor(holds: readonly Pick<Hold, 'sku' | 'productId'>[], message?: string) {
+    const skus = holds.map((hold) => hold.sku).join(', ');
+    super('PRODUCT_UNAVAILABLE', message ?? `${skus} can no longer be bought; remove it from the cart.`, holds.map(({ sku, productId }) => ({ sku, productId })));
+  }
+}
+
+/** 409: checkout found catalog prices other than the ones the customer was told; the cart now shows them. */
+export class PriceChanged extends Conflict {
+  constructor(changes: CheckoutReview['repriced']) {
+    const skus = changes.map((change) => change.hold.sku).join(', ');
+    super(
+      'PRICE_CHANGED',
+      `The price of ${skus} changed since it was added to the cart; review the cart and check out again.`,
+      changes.map(({ hold, unitPrice }) => ({ sku: hold.sku, previousUnitPrice: hold.unitPrice, unitPrice })),
+    );
   }
 }
 

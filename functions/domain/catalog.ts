@@ -134,6 +134,20 @@ export class SkuTaken extends Conflict {
   }
 }
 
+/**
+ * 409 SKU_STOCK_IN_USE: a SKU of a deleted product (or removed variant) still has units in carts
+ * or orders of that product; it can be listed again once they have settled.
+ */
+export class SkuStockInUse extends Conflict {
+  constructor(skus: { sku: string; held: number; reserved: number }[]) {
+    super(
+      'SKU_STOCK_IN_USE',
+      `SKU ${skus.map((s) => s.sku).join(', ')} still has units in carts or orders of its former product; retry once they have settled.`,
+      skus,
+    );
+  }
+}
+
 const PRODUCT_ID = /^prd_[0-9a-z]{9}[0-9a-f]{12}$/;
 
 /** Time-ordered product ids: `prd_` + base-36 milliseconds + 48 random bits. */

@@ -25,6 +25,14 @@ export const env = {
   get holdTtlSeconds(): number {
     return numberOr('HOLD_TTL_SECONDS', 900);
   },
+  /** How long after its first hold a cart line may still be renewed to (tenant setting holdMaxLifetimeSeconds). */
+  get holdMaxLifetimeSeconds(): number {
+    return numberOr('HOLD_MAX_LIFETIME_SECONDS', 3600);
+  },
+  /** The most units of one SKU one customer's cart may hold (tenant setting maxUnitsPerCustomer). */
+  get maxUnitsPerCustomer(): number {
+    return numberOr('MAX_UNITS_PER_CUSTOMER', 99);
+  },
   get completeAfterSeconds(): number {
     return numberOr('COMPLETE_AFTER_SECONDS', 14 * 24 * 3600);
   },

@@ -26,6 +26,8 @@ export const ENV = {
   stripeSecretName: 'STRIPE_SECRET_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
   holdTtlSeconds: 'HOLD_TTL_SECONDS',
+  holdMaxLifetimeSeconds: 'HOLD_MAX_LIFETIME_SECONDS',
+  maxUnitsPerCustomer: 'MAX_UNITS_PER_CUSTOMER',
   completeAfterSeconds: 'COMPLETE_AFTER_SECONDS',
   tenant: 'CROWDSTART_TENANT',
 } as const;

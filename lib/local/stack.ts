@@ -8,7 +8,8 @@ import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
 import { pollQueue, startLocalQueues } from './queues';
 import { startLocalWorkflow } from './workflow';
 import { throttle } from './throttle';
-import { resolveSettings, type TenantOverrides } from '../settings';
+import { ENV } from '../constructs/service-functions';
+import { resolveSettings, type TenantOverrides, type TenantSettings } from '../settings';
 import { startStripeServer, type StripeServer } from './stripe/server';
 
 export const LOCAL_TABLE_NAME = 'crowdstart-local';
@@ -50,6 +51,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     TABLE_NAME: LOCAL_TABLE_NAME,
   });
+  applyHoldSettings(localTenantSettings());
   const streamArn = await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
   const sqs = await startLocalQueues(dataDir);
   process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
@@ -102,6 +104,16 @@ function localTenantSettings() {
     context?: { tenants?: Record<string, TenantOverrides> };
   };
   return resolveSettings(process.env.TENANT ?? 'dev', cdkJson.context?.tenants ?? {});
+}
+
+/**
+ * The hold rules the tenant's stack passes its functions (lib/crowdstart-stack.ts), for the
+ * in-process handlers; an env var of the same name, e.g. HOLD_TTL_SECONDS=5, overrides.
+ */
+function applyHoldSettings(settings: TenantSettings): void {
+  process.env[ENV.holdTtlSeconds] ??= String(settings.holdTtlSeconds);
+  process.env[ENV.holdMaxLifetimeSeconds] ??= String(settings.holdMaxLifetimeSeconds);
+  process.env[ENV.maxUnitsPerCustomer] ??= String(settings.maxUnitsPerCustomer);
 }
 
 /**

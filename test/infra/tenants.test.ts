@@ -146,6 +146,24 @@ describe('tenant settings', () => {
     expect(settings.production).toBe(true);
   });
 
+  it('pass the flash-sale hold limits to every function, overridable from the tenants context', () => {
+    // Act
+    const { template } = synthTenant('acme', { overrides: { acme: { maxUnitsPerCustomer: 2, holdMaxLifetimeSeconds: 1200 } } });
+    const functions = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.Handler);
+
+    // Assess
+    expect(resolveSettings('initech')).toMatchObject({ holdMaxLifetimeSeconds: 3600, maxUnitsPerCustomer: 99 });
+    expect(functions.length).toBeGreaterThan(10);
+    for (const fn of functions) {
+      expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        MAX_UNITS_PER_CUSTOMER: '2',
+        HOLD_MAX_LIFETIME_SECONDS: '1200',
+      });
+    }
+    expect(() => resolveSettings('acme', { acme: { maxUnitsPerCustomer: 100 } })).toThrow(/maxUnitsPerCustomer/);
+    expect(() => resolveSettings('acme', { acme: { holdMaxLifetimeSeconds: 60 } })).toThrow(/holdMaxLifetimeSeconds/);
+  });
+
   it('reject values CloudWatch or CloudFormation would refuse at deploy time', () => {
     // Assess
     expect(() => resolveSettings('acme', { acme: { logRetentionDays: 10 } })).toThrow(/logRetentionDays/);

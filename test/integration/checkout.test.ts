@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createSku, inventoryOf, invariantViolations } from '../fixtures/skus';
+import { createSku, inventoryOf, invariantViolations, productIdInCart, setPrice } from '../fixtures/skus';
 import { apiClient } from './support/api';
 import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, type OrderView } from './support/orders';
 
@@ -141,13 +141,65 @@ describe('POST /checkout', () => {
     expect(intents[0]!.status).toBe('succeeded');
   }, 60_000);
 
-  it('charges the cart subtotal: every line keeps the price it was added to the cart at', async () => {
+  it('charges the cart subtotal when no price changed since the lines were added', async () => {
     const { token } = await customerWithCart(api, { quantity: 2, price: 999 });
     const cart = (await api.get('/cart', { token })).body;
 
     const res = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
 
     expect(res.body.total).toEqual(cart.subtotal);
+  }, 60_000);
+});
+
+describe('POST /checkout after a price change', () => {
+  it('answers 409 PRICE_CHANGED once, then charges the current catalog price (and a retry replays that answer)', async () => {
+    // Prepare: a line added at 1000, the price raised to 5000, a PATCH that renews the hold
+    const { sku, token } = await customerWithCart(api, { quantity: 2, price: 1000 });
+    await setPrice(api, await productIdInCart(api, token, sku), sku, 5000);
+    await api.patch(`/cart/items/${sku}`, { token, body: { quantity: 2 } });
+    const body = { paymentMethodId: VISA, shippingAddress: SHIPPING };
+    const key = randomUUID();
+
+    // Act
+    const shown = (await api.get('/cart', { token })).body;
+    const refused = await checkout(api, token, body, key);
+    const seen = (await api.get('/cart', { token })).body;
+    const stillHeld = await inventoryOf(api, sku);
+    const placed = await checkout(api, token, body, key);
+    const replay = await checkout(api, token, body, key);
+
+    // Assess
+    const [was, now] = [{ amount: 1000, currency: 'USD' }, { amount: 5000, currency: 'USD' }];
+    expect(shown.items[0]).toMatchObject({ sku, unitPrice: now, previousUnitPrice: was });
+    expect(shown.subtotal).toEqual({ amount: 10000, currency: 'USD' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'PRICE_CHANGED', details: [{ sku, previousUnitPrice: was, unitPrice: now }] });
+    expect(seen.items[0].unitPrice).toEqual(now);
+    expect(seen.items[0]).not.toHaveProperty('previousUnitPrice');
+    expect(stillHeld).toMatchObject({ available: 8, held: 2 });
+    expect(placed.status).toBe(202);
+    expect(placed.body.items).toEqual([expect.objectContaining({ sku, quantity: 2, unitPrice: now })]);
+    expect(placed.body.total).toEqual({ amount: 10000, currency: 'USD' });
+    expect(replay.status).toBe(202);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.id).toBe(placed.body.id);
+    await waitForStatus(api, token, placed.body.id, 'PAID');
+    expect((await paymentIntentsOf(stripeClient(), placed.body.id)).map((i) => i.amount)).toEqual([10000]);
+  }, 60_000);
+
+  it('refuses a lowered price too, and keeps the stock held while the customer looks', async () => {
+    const { sku, token } = await customerWithCart(api, { stock: 5, quantity: 1, price: 2000 });
+    await setPrice(api, await productIdInCart(api, token, sku), sku, 1500);
+
+    const refused = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
+    const stock = await inventoryOf(api, sku);
+    const placed = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
+
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details).toEqual([{ sku, previousUnitPrice: { amount: 2000, currency: 'USD' }, unitPrice: { amount: 1500, currency: 'USD' } }]);
+    expect(stock).toMatchObject({ available: 4, held: 1 });
+    expect(placed.status).toBe(202);
+    expect(placed.body.total).toEqual({ amount: 1500, currency: 'USD' });
   }, 60_000);
 });
 

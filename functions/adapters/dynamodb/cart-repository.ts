@@ -6,27 +6,35 @@
  * (customer, sweeper, inline release, checkout) must match its current `rev`, and the TTL path
  * claims a per-hold marker (applyStockMoveOnce) because the line is already gone.
  */
-import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import {
+  cartView,
+  checkQuantityLimit,
   holdDelta,
   holdExpiry,
   isLive,
   lineName,
+  lineStanding,
+  ProductUnavailable,
   quantityAfterAdd,
   requireLiveLine,
+  type CartView,
   type Hold,
+  type HoldPolicy,
+  type Money,
   type SkuInfo,
 } from '../../domain/cart';
 import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
 import { env } from '../../shared/env';
-import { dynamo } from './client';
+import { dynamo, isConditionFailure } from './client';
 import { cartKeys, HOLD_EXPIRY_SHARDS } from './keys';
 import {
   applyStockMoveOnce,
   cancellationCodes,
   getSkuInfo,
+  getSkuInfos,
   getStock,
   stockMoveUpdate,
   transactWrite,
@@ -61,21 +69,37 @@ export async function listHolds(customerId: string): Promise<Hold[]> {
   });
 }
 
+/** The caller's cart as the routes answer it: live lines at the catalog's current prices. */
+export async function readCart(customerId: string, now = new Date()): Promise<CartView> {
+  const holds = await listHolds(customerId);
+  const catalog = await getSkuInfos(holds.filter((hold) => isLive(hold, now)).map((hold) => hold.sku));
+  return cartView(customerId, holds, catalog, now);
+}
+
 /**
- * POST /cart/items: adds `quantity` to the line (creating it) and holds the extra units.
- * `created` tells a new line from a grown one. When stock is short, expired holds of the SKU
- * are released inline once and the add retried, so a lapsed hold never blocks a buyer.
+ * POST /cart/items: adds `quantity` to the line (creating it) and holds the extra units, within
+ * the tenant's per-customer cap. `created` tells a new line from a grown one; a grown line keeps
+ * the price recorded on it. A lapsed line is released first, so its units go back to available
+ * before anyone (this customer too) holds them again: re-adding never extends a hold's lifetime.
+ * When stock is short, expired holds of the SKU are released inline once and the add retried.
  */
 export async function addToCart(customerId: string, sku: string, quantity: number, now = new Date()) {
   const info = await getSkuInfo(sku);
   if (!info) throw new NotFound('SKU', sku);
+  const policy = holdPolicy();
   let releasedInline = false;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const existing = await getHold(customerId, sku);
-    const target = quantityAfterAdd(sku, existing, quantity, now);
+    if (existing && !isLive(existing, now)) {
+      await releaseHold(existing, { expiredBy: now });
+      continue;
+    }
+    if (existing) requireBuyable(existing, info);
+    const target = quantityAfterAdd(sku, existing, quantity);
+    checkQuantityLimit(sku, existing?.quantity ?? 0, target, policy.maxUnitsPerCustomer);
     try {
-      const hold = await writeHold(customerId, lineOf(info), existing, target, now);
-      if (hold) return { hold, created: !existing || !isLive(existing, now) };
+      const hold = await writeHold(customerId, existing ?? lineOf(info), existing, target, now, policy);
+      if (hold) return { hold, created: !existing };
     } catch (error) {
       if (!(error instanceof InsufficientStock) || releasedInline) throw error;
       releasedInline = true;
@@ -85,18 +109,48 @@ export async function addToCart(customerId: string, sku: string, quantity: numbe
   throw new TooManyRequests(1);
 }
 
-/** PATCH /cart/items/{sku}: sets the line's quantity (0 removes it) and renews its hold. */
+/**
+ * PATCH /cart/items/{sku}: sets the line's quantity (0 removes it) within the per-customer cap,
+ * and renews its hold up to the maximum lifetime. A line whose product left the catalog can only
+ * be removed (409 PRODUCT_UNAVAILABLE).
+ */
 export async function changeCartItem(customerId: string, sku: string, quantity: number, now = new Date()) {
+  const policy = holdPolicy();
+  const info = quantity > 0 ? await getSkuInfo(sku) : undefined;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const existing = requireLiveLine(await getHold(customerId, sku), sku, now);
     if (quantity === 0) {
       if (await releaseHold(existing)) return undefined;
       continue;
     }
-    const hold = await writeHold(customerId, existing, existing, quantity, now);
+    requireBuyable(existing, info);
+    checkQuantityLimit(sku, existing.quantity, quantity, policy.maxUnitsPerCustomer);
+    const hold = await writeHold(customerId, existing, existing, quantity, now, policy);
     if (hold) return hold;
   }
   throw new TooManyRequests(1);
+}
+
+/**
+ * For a checkout's 409 PRICE_CHANGED: records the price the customer is now told on the line, if
+ * the line is still at the revision read (otherwise the customer changed it; the next checkout
+ * reviews it again). Quantity, stock and hold expiry stay as they are.
+ */
+export async function recordLinePrice(hold: Hold, unitPrice: Money): Promise<void> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: env.tableName,
+        Key: cartKeys.item(hold.customerId, hold.sku),
+        UpdateExpression: 'SET unitPrice = :price, updatedAt = :now, #rev = #rev + :one',
+        ConditionExpression: '#rev = :rev',
+        ExpressionAttributeNames: { '#rev': 'rev' },
+        ExpressionAttributeValues: { ':price': unitPrice, ':now': new Date().toISOString(), ':one': 1, ':rev': hold.rev },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 /** DELETE /cart/items/{sku}: removes the line and returns its units; 404 when it is not in the cart. */
@@ -184,9 +238,9 @@ export function holdFromItem(item: Record<string, any> | undefined): Hold | unde
  * Writes the line at `quantity` and moves the difference with the stock, in one transaction.
  * Undefined when the line changed since it was read (retry); InsufficientStock when short.
  */
-async function writeHold(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date) {
+async function writeHold(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date, policy: HoldPolicy) {
   const delta = holdDelta(existing, quantity);
-  const { holdExpiresAt, ttl } = holdExpiry(now, env.holdTtlSeconds);
+  const { holdExpiresAt, ttl } = holdExpiry(now, policy, existing?.createdAt);
   const hold: Hold = {
     customerId,
     sku: line.sku,
@@ -283,6 +337,16 @@ async function queryAll(input: QueryCommandInput, limit = Infinity): Promise<Hol
     cursor = holds.length < limit ? page.LastEvaluatedKey : undefined;
   } while (cursor);
   return holds;
+}
+
+/** The tenant's hold rules, as its stack passes them to the function. */
+function holdPolicy(): HoldPolicy {
+  return { ttlSeconds: env.holdTtlSeconds, maxLifetimeSeconds: env.holdMaxLifetimeSeconds, maxUnitsPerCustomer: env.maxUnitsPerCustomer };
+}
+
+/** A live line may only grow or renew while its product is still the catalog's (409 otherwise). */
+function requireBuyable(line: Hold, info: SkuInfo | undefined): void {
+  if (lineStanding(line, info).kind === 'unavailable') throw new ProductUnavailable([line]);
 }
 
 function lineOf(info: SkuInfo): LineInfo {

@@ -19,15 +19,15 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
-import { isLive, type Hold } from '../../domain/cart';
+import { isLive, PriceChanged, ProductUnavailable, reviewForCheckout, type CheckoutReview, type Hold } from '../../domain/cart';
 import { Conflict, NotFound, TooManyRequests, ValidationFailed } from '../../domain/errors';
 import { orderTotal, type Address, type Order, type OrderStatus } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
 import { env } from '../../shared/env';
-import { holdToReservationItems, lapsedHoldToReservationItems, listHolds } from './cart-repository';
+import { holdToReservationItems, lapsedHoldToReservationItems, listHolds, recordLinePrice, releaseHold } from './cart-repository';
 import { dynamo, isConditionFailure } from './client';
 import { orderKeys } from './keys';
-import { cancellationCodes, getStock, stockMoveUpdate, transactWrite, type TransactItem } from './stock-repository';
+import { cancellationCodes, getSkuInfos, getStock, stockMoveUpdate, transactWrite, type TransactItem } from './stock-repository';
 
 /** Task tokens of the waiting workflow steps, written by the workflow (see order-transitions.ts). */
 export interface OrderTokens {
@@ -101,21 +101,27 @@ export interface OrderDraft {
  * the revision read, held → reserved) or, for a line whose hold was swept while we worked,
  * the units taken again from available (available → reserved, 409 INSUFFICIENT_STOCK if short).
  *
- * The cart bought is the one GET /cart shows at the first read (live lines only). A line changed
- * or removed by the customer meanwhile restarts with a fresh read. A retry of a checkout that
- * already committed (same order id) returns that order with `created: false`.
+ * The cart bought is the one GET /cart shows at the first read (live lines only), at the
+ * catalog's prices of that moment: a line whose product is gone, or whose price differs from the
+ * one recorded on the line, refuses the checkout (see refuseUnbuyable). A line changed or removed
+ * by the customer meanwhile restarts with a fresh read. A retry of a checkout that already
+ * committed (same order id) returns that order with `created: false`.
  */
 export async function placeOrder(draft: OrderDraft): Promise<{ order: OrderRecord; created: boolean }> {
   let snapshot: Hold[] | undefined;
   for (let attempt = 1; attempt <= CHECKOUT_ATTEMPTS; attempt++) {
     const now = new Date();
     const current = await listHolds(draft.customerId);
-    snapshot ??= current.filter((hold) => isLive(hold, now));
-    if (snapshot.length === 0) return { order: await committedOrder(draft), created: false };
-    if (snapshot.length > MAX_ORDER_LINES) {
-      throw new Conflict('CART_TOO_LARGE', `An order holds at most ${MAX_ORDER_LINES} lines; split the cart.`, [
-        { lines: snapshot.length, max: MAX_ORDER_LINES },
-      ]);
+    if (!snapshot) {
+      snapshot = current.filter((hold) => isLive(hold, now));
+      if (snapshot.length === 0) return { order: await committedOrder(draft), created: false };
+      if (snapshot.length > MAX_ORDER_LINES) {
+        throw new Conflict('CART_TOO_LARGE', `An order holds at most ${MAX_ORDER_LINES} lines; split the cart.`, [
+          { lines: snapshot.length, max: MAX_ORDER_LINES },
+        ]);
+      }
+      const review = reviewForCheckout(snapshot, await getSkuInfos(snapshot.map((hold) => hold.sku)));
+      if (review.unavailable.length || review.repriced.length) return refuseUnbuyable(draft, review);
     }
     const lines = planLines(snapshot, current, now);
     if (!lines) {
@@ -136,6 +142,24 @@ export async function placeOrder(draft: OrderDraft): Promise<{ order: OrderRecor
     }
   }
   throw new TooManyRequests(1);
+}
+
+/**
+ * Refuses a cart that cannot be bought as it stands, after making the refusal's advice true, so
+ * the customer's next checkout goes through: lines of products that are gone are released (409
+ * PRODUCT_UNAVAILABLE), else the new prices are recorded on their lines (409 PRICE_CHANGED, the
+ * customer has now been told). A retry of a checkout that already committed gets its order.
+ */
+async function refuseUnbuyable(draft: OrderDraft, review: CheckoutReview): Promise<{ order: OrderRecord; created: false }> {
+  const committed = await getOrder(draft.id);
+  if (committed && committed.customerId === draft.customerId) return { order: committed, created: false };
+  if (review.unavailable.length) {
+    await Promise.all(review.unavailable.map((hold) => releaseHold(hold)));
+    const skus = review.unavailable.map((hold) => hold.sku).join(', ');
+    throw new ProductUnavailable(review.unavailable, `${skus} can no longer be bought and left the cart; check out again to buy the rest.`);
+  }
+  await Promise.all(review.repriced.map(({ hold, unitPrice }) => recordLinePrice(hold, unitPrice)));
+  throw new PriceChanged(review.repriced);
 }
 
 interface PlannedLine {

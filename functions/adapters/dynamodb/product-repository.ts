@@ -4,10 +4,11 @@
  * transaction, whose conditional put keeps SKUs unique across the catalog. Availability is read
  * from the stock records (owned by the inventory code) and never written here.
  */
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchGetCommandOutput, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   encodeCatalogCursor,
+  SkuStockInUse,
   SkuTaken,
   isProductId,
   newProductId,
@@ -20,7 +21,7 @@ import {
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { env } from '../../shared/env';
-import { dynamo } from './client';
+import { batchGet, dynamo } from './client';
 import { productKeys, skuKeys } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -30,7 +31,6 @@ export interface Page<T> {
   readonly nextCursor: string | null;
 }
 
-const BATCH_GET_LIMIT = 100;
 /** A variant item may be (re)written by its own product, or claimed when no product owns it. */
 const OWNED_OR_FREE = 'attribute_not_exists(pk) OR productId = :productId';
 
@@ -64,17 +64,19 @@ export async function listProducts({ limit, cursor }: ListProductsQuery): Promis
 
 /** The products with these ids that exist, with availability, in no particular order. */
 export async function getProducts(productIds: readonly string[]): Promise<Product[]> {
-  const items = await batchGet(productIds.filter(isProductId).map(productKeys.product));
+  const items = await batchGet(env.tableName, productIds.filter(isProductId).map(productKeys.product));
   return withStock(items.map(toStored));
 }
 
 /**
  * Creates a product (version 1) and its SKU items in one transaction.
  * @throws SkuTaken when one of its SKUs belongs to another product
+ * @throws SkuStockInUse when a SKU of a deleted product still has units in carts or orders
  */
 export async function createProduct(write: ProductWrite): Promise<Product> {
   const at = new Date().toISOString();
   const product: StoredProduct = { id: newProductId(), ...write, version: 1, createdAt: at, updatedAt: at };
+  await requireSettledStock(product.variants.map((v) => v.sku));
   await transact(
     [putProduct(product, 'attribute_not_exists(pk)'), ...product.variants.map((v) => putVariant(product, v))],
     product.variants.map((v) => v.sku),
@@ -86,7 +88,7 @@ export async function createProduct(write: ProductWrite): Promise<Product> {
 /**
  * Replaces a product if it is still at `expectedVersion`; SKU items of added variants are
  * claimed, of kept ones rewritten, of removed ones deleted, all in the same transaction.
- * @throws NotFound, VersionConflict, SkuTaken
+ * @throws NotFound, VersionConflict, SkuTaken, SkuStockInUse
  */
 export async function replaceProduct(productId: string, write: ProductWrite, expectedVersion: number): Promise<Product> {
   const current = await readProduct(productId, true);
@@ -95,6 +97,8 @@ export async function replaceProduct(productId: string, write: ProductWrite, exp
   const next: StoredProduct = { ...current, ...write, version: current.version + 1, updatedAt: new Date().toISOString() };
   const kept = new Set(next.variants.map((v) => v.sku));
   const removed = current.variants.filter((v) => !kept.has(v.sku));
+  const owned = new Set(current.variants.map((v) => v.sku));
+  await requireSettledStock(next.variants.map((v) => v.sku).filter((sku) => !owned.has(sku)));
   await transact(
     [
       putProduct(next, 'version = :expected', { ':expected': expectedVersion }),
@@ -109,7 +113,8 @@ export async function replaceProduct(productId: string, write: ProductWrite, exp
 
 /**
  * Deletes a product and its SKU items. Stock records stay: they belong to the inventory, and
- * carts or orders may still account for units of those SKUs.
+ * carts or orders may still account for units of those SKUs (GET /admin/inventory keeps showing
+ * them; carts refuse to grow such lines and checkout releases them).
  * @throws NotFound when no such product exists
  */
 export async function deleteProduct(productId: string, attempt = 1): Promise<void> {
@@ -129,6 +134,30 @@ export async function deleteProduct(productId: string, attempt = 1): Promise<voi
     if (error instanceof VersionConflict && attempt < 3) return deleteProduct(productId, attempt + 1);
     throw error;
   }
+}
+
+/**
+ * A SKU outside the catalog (its product deleted, or its variant removed) may still have units in
+ * carts and orders of the product it belonged to. Claiming it then would mix those units into the
+ * new product's stock, so the claim waits (409 SKU_STOCK_IN_USE) until they have settled: holds
+ * lapse or are removed (a gone product's line can no longer be renewed) and orders are paid or
+ * released. After that, the new variant takes the stock record over as it stands (units on the
+ * shelf and units sold belong to the SKU). Nothing holds or reserves units of a SKU outside the
+ * catalog (bar an add that read the VARIANT just before the delete), so the counts read here can
+ * only fall before the claim commits.
+ */
+async function requireSettledStock(skus: string[]): Promise<void> {
+  if (skus.length === 0) return;
+  const items = await batchGet(env.tableName, skus.flatMap((sku) => [skuKeys.variant(sku), skuKeys.stock(sku)]), { consistent: true });
+  const found = new Map(items.map((item) => [`${item.pk as string}/${item.sk as string}`, item]));
+  const at = (key: { pk: string; sk: string }) => found.get(`${key.pk}/${key.sk}`);
+  const inUse = skus.flatMap((sku) => {
+    if (at(skuKeys.variant(sku))) return []; // in the catalog: the transaction decides (own SKU, or SKU_TAKEN)
+    const stock = at(skuKeys.stock(sku));
+    const [held, reserved] = [Number(stock?.held ?? 0), Number(stock?.reserved ?? 0)];
+    return held + reserved > 0 ? [{ sku, held, reserved }] : [];
+  });
+  if (inUse.length) throw new SkuStockInUse(inUse);
 }
 
 async function readProduct(productId: string, consistent = false): Promise<StoredProduct | undefined> {
@@ -215,30 +244,9 @@ function deleteVariant(productId: string, sku: string): TransactItem {
 async function withStock(products: StoredProduct[]): Promise<Product[]> {
   const skus = [...new Set(products.flatMap((p) => p.variants.map((v) => v.sku)))];
   const skuByPk = new Map(skus.map((sku) => [skuKeys.stock(sku).pk, sku]));
-  const records = await batchGet(skus.map(skuKeys.stock), ['pk', 'available']);
+  const records = await batchGet(env.tableName, skus.map(skuKeys.stock), { attributes: ['pk', 'available'] });
   const available = new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
   return products.map((p) => withAvailability(p, available));
-}
-
-/** BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff. */
-async function batchGet(keys: Record<string, string>[], attributes?: string[]): Promise<Record<string, unknown>[]> {
-  const found: Record<string, unknown>[] = [];
-  const projection = attributes && {
-    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
-    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
-  };
-  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_LIMIT);
-    for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** Math.min(attempt, 6)));
-      const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await dynamo.send(
-        new BatchGetCommand({ RequestItems: { [env.tableName]: { Keys: pending, ...projection } } }),
-      );
-      found.push(...(Responses?.[env.tableName] ?? []));
-      pending = UnprocessedKeys?.[env.tableName]?.Keys;
-    }
-  }
-  return found;
 }
 
 /** Strips the key and index attributes of a stored item. */

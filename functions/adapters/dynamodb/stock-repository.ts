@@ -27,7 +27,7 @@ import {
   type StockMove,
 } from '../../domain/stock';
 import { env } from '../../shared/env';
-import { dynamo, isConditionFailure } from './client';
+import { batchGet, dynamo, isConditionFailure } from './client';
 import { skuKeys, stockOpKeys } from './keys';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -43,8 +43,13 @@ const ADMIN_ATTEMPTS = 10;
 /** The catalog's VARIANT item for a SKU, or undefined when the SKU is not in the catalog. */
 export async function getSkuInfo(sku: string): Promise<SkuInfo | undefined> {
   const { Item } = await dynamo.send(new GetCommand({ TableName: env.tableName, Key: skuKeys.variant(sku) }));
-  if (!Item) return undefined;
-  return { sku, productId: Item.productId, productName: Item.productName, variantName: Item.variantName, price: Item.price };
+  return Item && toSkuInfo(Item);
+}
+
+/** The VARIANT items of these SKUs, by SKU; SKUs outside the catalog are absent from the map. */
+export async function getSkuInfos(skus: readonly string[]): Promise<Map<string, SkuInfo>> {
+  const items = await batchGet(env.tableName, [...new Set(skus)].map(skuKeys.variant));
+  return new Map(items.map((item) => [item.sku as string, toSkuInfo(item)]));
 }
 
 /** The stock record, or undefined when none was ever written (the SKU has no stock yet). */
@@ -125,11 +130,15 @@ export async function applyStockMoveOnce(opId: string, sku: string, move: StockM
   throw new TooManyRequests(1);
 }
 
-/** GET /admin/inventory: 404 for a SKU outside the catalog, zeros for one never stocked. */
+/**
+ * GET /admin/inventory: the stock record, also of a SKU whose product was deleted (its units may
+ * still be in carts and orders); zeros for a catalog SKU never stocked; 404 for a SKU never seen.
+ */
 export async function getInventory(sku: string): Promise<StockRecord> {
   const [info, stock] = await Promise.all([getSkuInfo(sku), getStock(sku)]);
+  if (stock) return stock;
   if (!info) throw new NotFound('SKU', sku);
-  return stock ?? { sku, ...EMPTY_STOCK, version: 0 };
+  return { sku, ...EMPTY_STOCK, version: 0 };
 }
 
 /**
@@ -217,10 +226,12 @@ async function explainRefusal(sku: string, move: StockMove): Promise<void> {
   throw new StockMoveRefused(sku, result.short, move);
 }
 
-/** The stock for an admin write: 404 unless the SKU is in the catalog; created (all zero) when absent. */
+/**
+ * The stock for an admin write: the existing record (a deleted product's too, so its leftover
+ * units can be written off), else a new all-zero one for a catalog SKU; 404 otherwise.
+ */
 async function stockForAdmin(sku: string): Promise<StockLevels> {
-  const [info, stock] = await Promise.all([getSkuInfo(sku), getStock(sku)]);
-  if (!info) throw new NotFound('SKU', sku);
+  const stock = await getStock(sku);
   if (stock) return stock;
   await createStockRecord(sku);
   return (await getStock(sku))!;
@@ -244,6 +255,11 @@ async function createStockRecord(sku: string): Promise<void> {
     if (variant === 'ConditionalCheckFailed') throw new NotFound('SKU', sku);
     if (stock !== 'ConditionalCheckFailed') throw error; // else: created concurrently, which is fine
   }
+}
+
+function toSkuInfo(item: Record<string, any>): SkuInfo {
+  const { sku, productId, productName, variantName, price } = item;
+  return { sku, productId, productName, variantName, price };
 }
 
 function toStockRecord(sku: string, item: Record<string, any>): StockRecord {
