@@ -5,6 +5,7 @@
  */
 import { seedDemoStore } from '../lib/local/seed';
 import { startLocalStack } from '../lib/local/stack';
+import { StartupError } from '../lib/local/startup-error';
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = process.env.DATA_DIR ?? '.data';
@@ -18,6 +19,10 @@ const stack = await startLocalStack({
   onReady: async (s) => {
     if (seed) await seedDemoStore(s, (line) => console.log(line));
   },
+}).catch((error: unknown) => {
+  // What the user can fix is one line saying how; anything else is a bug and keeps its trace.
+  console.error(error instanceof StartupError ? `Crowdstart cannot start: ${error.message}` : error);
+  process.exit(1);
 });
 
 console.log(`
@@ -43,7 +48,7 @@ function engineEndpoints(): string {
 }
 
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;

@@ -5,11 +5,12 @@
  * `handler` names the module under functions/api/ that exports `handler`.
  * `auth`: public routes skip the JWT authorizer; customer and admin routes need a valid token,
  * and admin routes also need the admin role (checked in the handler's middleware, answered 403).
- * `uses`: what the function touches, so the stack grants exactly that (least privilege).
+ * `uses`: what the function touches, so the stack grants exactly that (least privilege);
+ * 'table:describe' is DescribeTable alone, for a health check that reads no item.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'public' | 'customer' | 'admin';
-export type RouteResource = 'table:read' | 'table:write' | 'stripe' | 'workflow' | 'webhook-queue' | 'order-events-queue';
+export type RouteResource = 'table:describe' | 'table:read' | 'table:write' | 'stripe' | 'workflow' | 'webhook-queue' | 'order-events-queue';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -31,7 +32,7 @@ const READ: RouteResource[] = ['table:read'];
 const WRITE: RouteResource[] = ['table:read', 'table:write'];
 
 export const ROUTES: readonly RouteDefinition[] = [
-  route('GET', '/health', 'health', 'public'),
+  route('GET', '/health', 'health', 'public', ['table:describe']),
 
   // Catalog and search
   route('GET', '/products', 'list-products', 'public', READ),

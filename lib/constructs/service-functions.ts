@@ -167,6 +167,10 @@ export class ServiceFunctions {
     const { table, stripeSecret, queues } = this.props;
     for (const resource of new Set(uses)) {
       switch (resource) {
+        case 'table:describe':
+          table.grant(fn, 'dynamodb:DescribeTable');
+          fn.addEnvironment(ENV.tableName, table.tableName);
+          break;
         case 'table:read':
           table.grant(fn, ...TABLE_READ_ACTIONS);
           fn.addEnvironment(ENV.tableName, table.tableName);

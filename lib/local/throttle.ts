@@ -3,25 +3,26 @@ import { randomUUID } from 'node:crypto';
 import type { ThrottleSettings } from '../settings';
 import { sendError } from './gateway';
 
+/** How many clients' buckets are kept; beyond it the least recently seen is dropped. */
+const MAX_CLIENTS = 10_000;
+
 interface Bucket {
   tokens: number;
   refilledAt: number;
 }
 
 /**
- * The stage's throttling, locally: a token bucket per client (the token's subject, else the
- * source address) with the tenant's rate and burst. A refused request gets 429 with
+ * The stage's throttling, locally: a token bucket per client with the tenant's rate and burst.
+ * A client is the verified token's subject, else the source address, so a forged token cannot
+ * spend someone else's bucket nor buy a fresh one. A refused request gets 429 with
  * Retry-After, in the contract's error shape.
  */
-export function throttle(settings: ThrottleSettings) {
-  const buckets = new Map<string, Bucket>();
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const bucket = refill(buckets, clientOf(req), settings, Date.now());
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return true;
-    }
-    const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / settings.rateLimit));
+export function throttle(settings: ThrottleSettings, maxClients = MAX_CLIENTS) {
+  const buckets = tokenBuckets(settings, maxClients);
+  return (req: IncomingMessage, res: ServerResponse, subject: string | undefined): boolean => {
+    const client = subject === undefined ? `ip:${req.socket.remoteAddress ?? 'unknown'}` : `sub:${subject}`;
+    const retryAfter = buckets.take(client, Date.now());
+    if (retryAfter === 0) return true;
     sendError(res, 429, 'TOO_MANY_REQUESTS', 'Too many requests; slow down.', randomUUID(), {
       'retry-after': String(retryAfter),
     });
@@ -29,25 +30,31 @@ export function throttle(settings: ThrottleSettings) {
   };
 }
 
-function refill(buckets: Map<string, Bucket>, client: string, settings: ThrottleSettings, now: number): Bucket {
-  const bucket = buckets.get(client) ?? { tokens: settings.burstLimit, refilledAt: now };
-  const elapsedSeconds = (now - bucket.refilledAt) / 1000;
-  bucket.tokens = Math.min(settings.burstLimit, bucket.tokens + elapsedSeconds * settings.rateLimit);
-  bucket.refilledAt = now;
-  buckets.set(client, bucket);
-  return bucket;
-}
-
-/** Keys the bucket by the bearer token's subject (unverified: only used to pick a bucket). */
-function clientOf(req: IncomingMessage): string {
-  const token = /^Bearer ([^.]+)\.([^.]+)\./i.exec(req.headers.authorization ?? '');
-  if (token) {
-    try {
-      const payload = JSON.parse(Buffer.from(token[2]!, 'base64url').toString('utf8')) as { sub?: unknown };
-      if (typeof payload.sub === 'string') return `sub:${payload.sub}`;
-    } catch {
-      // Not a JWT: fall back to the address; the authorizer will refuse it anyway.
-    }
-  }
-  return `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+/**
+ * Token buckets by client, at most `maxClients` of them. Hand-written because no LRU package is
+ * a dependency of ours (node_modules has some only through other packages): a Map iterates in
+ * insertion order, so re-inserting on each use keeps the least recently seen client first, and
+ * that is the one dropped. A dropped bucket comes back full, which is what an idle client's
+ * bucket would have refilled to anyway.
+ */
+export function tokenBuckets(settings: ThrottleSettings, maxClients: number) {
+  const buckets = new Map<string, Bucket>();
+  return {
+    /** Spends one token of `client`'s bucket: 0 when admitted, else the seconds until one is back. */
+    take(client: string, now: number): number {
+      const bucket = buckets.get(client) ?? { tokens: settings.burstLimit, refilledAt: now };
+      const elapsedSeconds = (now - bucket.refilledAt) / 1000;
+      bucket.tokens = Math.min(settings.burstLimit, bucket.tokens + elapsedSeconds * settings.rateLimit);
+      bucket.refilledAt = now;
+      buckets.delete(client);
+      buckets.set(client, bucket);
+      if (buckets.size > maxClients) buckets.delete(buckets.keys().next().value!);
+      if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / settings.rateLimit));
+      bucket.tokens -= 1;
+      return 0;
+    },
+    get size() {
+      return buckets.size;
+    },
+  };
 }

@@ -3,10 +3,10 @@ import { apiClient } from './support/api';
 const api = apiClient();
 
 describe('the local HTTP API', () => {
-  it('answers /health with a request id', async () => {
+  it('answers /health with its checks and a request id', async () => {
     const res = await api.get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', checks: { dynamodb: 'ok' } });
     expect(res.headers.get('x-request-id')).toMatch(/[0-9a-f-]{36}/);
   });
 

@@ -24,21 +24,7 @@ export const newDataDir = () => mkdtempSync(join(tmpdir(), 'crowdstart-test-'));
  */
 export function startStackProcess(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}) {
   const dataDir = options.dataDir ?? newDataDir();
-  // Node 24 from the `node` dev dependency, whatever node runs jest: the stack runs on the Lambda's Node.
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', join(ROOT, 'bin', 'dev.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(options.port ?? 0),
-      DATA_DIR: dataDir,
-      LOG_REQUESTS: 'false',
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, so a SIGKILL takes its engines (the DynamoDB Local JVM) down with it.
-    detached: true,
-  });
+  const child = spawnDev(dataDir, options);
   return new Promise<StackProcess>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`stack did not start in 120 s:\n${output}`)), 120_000);
@@ -65,6 +51,42 @@ export function startStackProcess(options: { dataDir?: string; port?: number; en
       if (process.env.STACK_LOGS) process.stderr.write(chunk);
     });
     child.once('exit', (code) => fail(new Error(`stack exited with ${code} before it was ready:\n${output}`)));
+  });
+}
+
+/**
+ * Runs a start of `bin/dev.ts` that is expected to give up; resolves with its exit code and
+ * output. One still running after `timeoutMs` is killed with its engines (code null).
+ */
+export function startStackExpectingExit(options: { dataDir: string; port?: number; env?: Record<string, string> }, timeoutMs = 60_000) {
+  const child = spawnDev(options.dataDir, options);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), timeoutMs);
+  return new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    }),
+  );
+}
+
+function spawnDev(dataDir: string, options: { port?: number; env?: Record<string, string> }): ChildProcess {
+  // Node 24 from the `node` dev dependency, whatever node runs jest: the stack runs on the Lambda's Node.
+  return spawn(join(ROOT, 'node_modules', '.bin', 'node'), ['--import', 'tsx', join(ROOT, 'bin', 'dev.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(options.port ?? 0),
+      DATA_DIR: dataDir,
+      LOG_REQUESTS: 'false',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a SIGKILL takes its engines (the DynamoDB Local JVM) down with it.
+    detached: true,
   });
 }
 
