@@ -62,7 +62,7 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   // TTL deletions of cart holds the sweeper had not reached: returns their units, at most once
   { id: 'ReleaseExpiredHolds', handler: 'queue/release-expired-holds', uses: ['table:read', 'table:write'], batchSize: 100 },
   // Order INSERTs: starts each order's workflow, so no committed checkout is left without one
-  { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow'], batchSize: 20 },
+  { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow:start'], batchSize: 20 },
   // Order status changes: published to the OrderEvents queue for merchant integrations
   { id: 'PublishOrderEvents', handler: 'queue/publish-order-events', uses: ['table:read', 'order-events-queue'], batchSize: 100 },
 ];
@@ -71,7 +71,7 @@ export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [
   // Task tokens of orders awaiting fulfillment, kept on the order for the admin fulfillment route
   { id: 'RecordFulfillmentRequest', handler: 'queue/record-fulfillment-request', queue: 'Fulfillment', uses: ['table:read', 'table:write'] },
   // Verified Stripe webhook events, each handled once: resumes orders waiting for 3-D Secure
-  { id: 'ProcessStripeWebhooks', handler: 'queue/process-stripe-webhooks', queue: 'StripeWebhooks', uses: ['table:read', 'table:write', 'workflow'] },
+  { id: 'ProcessStripeWebhooks', handler: 'queue/process-stripe-webhooks', queue: 'StripeWebhooks', uses: ['table:read', 'table:write', 'workflow:callback'] },
 ];
 
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
@@ -79,7 +79,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   {
     id: 'SweepHolds',
     handler: 'queue/sweep-holds',
-    uses: ['table:read', 'table:write'],
+    uses: ['table:read', 'table:write', 'table:index'],
     intervalSetting: 'SWEEP_INTERVAL_SECONDS',
     defaultIntervalSeconds: 60,
   },

@@ -1,12 +1,15 @@
-import { Aws, CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from './business-metrics';
 import { QUEUE_CONSUMERS, SCHEDULED_JOBS, STREAM_CONSUMERS } from './consumers';
 import { DataTable } from './constructs/data-table';
+import { Delivery } from './constructs/delivery';
 import { EventConsumers } from './constructs/event-consumers';
 import { CrowdstartApi } from './constructs/http-api';
+import { Monitoring } from './constructs/monitoring';
 import { OrderWorkflow, WORKFLOW_TASKS } from './constructs/order-workflow';
 import { Queues } from './constructs/queues';
 import { ENV, missingModules, ServiceFunctions } from './constructs/service-functions';
@@ -38,6 +41,10 @@ export class CrowdstartStack extends Stack {
   readonly consumers: EventConsumers;
   /** The stage's Cognito user pool, when the tenant brings no identity provider. */
   readonly userDirectory?: UserDirectory;
+  /** The alarm topic, the alarms and the dashboard. */
+  readonly monitoring: Monitoring;
+  /** The CodeDeploy deployment groups behind the functions' `live` aliases. */
+  readonly delivery: Delivery;
   private stateMachine?: IStateMachine;
 
   constructor(scope: Construct, id: string, props: CrowdstartStackProps) {
@@ -69,6 +76,7 @@ export class CrowdstartStack extends Stack {
         [ENV.holdMaxLifetimeSeconds]: String(settings.holdMaxLifetimeSeconds),
         [ENV.maxUnitsPerCustomer]: String(settings.maxUnitsPerCustomer),
         [ENV.completeAfterSeconds]: String(settings.completeAfterSeconds),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
     });
 
@@ -97,28 +105,57 @@ export class CrowdstartStack extends Stack {
       scheduledJobs: SCHEDULED_JOBS,
       scheduleIntervals: settings.scheduleIntervals,
       retain,
+      reservedConcurrency: settings.reservedConcurrency?.consumer,
     });
 
-    // The order workflow: one small Lambda per task from the same factory, then its state machine.
+    // The order workflow: one small Lambda per task from the same factory, then its state machine,
+    // whose Task states invoke the tasks' live aliases.
     const workflow = new OrderWorkflow(this, 'OrderWorkflow', {
       taskFunction: (scope, task) =>
-        this.functions.create(scope, task.id, {
-          module: task.module,
-          uses: task.uses,
-          timeout: Duration.seconds(task.timeoutSeconds),
-          description: `Order workflow task ${task.id} (${task.module})`,
-        }),
+        this.functions.aliasOf(
+          this.functions.create(scope, task.id, {
+            module: task.module,
+            uses: task.uses,
+            timeout: Duration.seconds(task.timeoutSeconds),
+            description: `Order workflow task ${task.id} (${task.module})`,
+            // The payment steps: a surge elsewhere must not leave an order unable to pay or refund.
+            reservedConcurrentExecutions: task.uses.includes('stripe') ? settings.reservedConcurrency?.payment : undefined,
+          }),
+        ),
       fulfillmentQueue: this.queues.get('Fulfillment').queue,
       logRetention,
       retainLogs: retain,
     });
     this.attachStateMachine(workflow.stateMachine);
+    Validations.of(workflow.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Tracing (xray:PutTraceSegments …) and log delivery (logs:CreateLogDelivery …) support no resource-level permissions',
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      tenant: settings.tenant,
+      alarmEmail: settings.alarmEmail,
+      httpApi: this.api.httpApi,
+      functions: this.functions.all(),
+      apiFunctions: new Set(this.api.routeFunctions.values()),
+      queues: this.queues.all(),
+      streamConsumers: STREAM_CONSUMERS.map((consumer) => this.consumers.functions.get(consumer.id)!),
+      stateMachine: workflow.stateMachine,
+    });
+    // Not the failed-executions alarm: it depends on the state machine, which depends on the
+    // task aliases, whose deployments would then depend on it (a cycle).
+    const apiAlarms = [this.monitoring.apiServerErrorsAlarm, this.monitoring.apiLatencyAlarm];
+    this.delivery = new Delivery(this, 'Delivery', {
+      functions: this.functions.all(),
+      strategy: settings.deployment,
+      rollbackAlarms: (fn) => [this.monitoring.errorsAlarmOf(fn.function), ...apiAlarms].filter((alarm) => alarm !== undefined),
+    });
 
     this.addOutputs(jwt.issuer);
   }
 
   /**
-   * Plugs in the order workflow's state machine: functions that use 'workflow' get
+   * Plugs in the order workflow's state machine: functions that use 'workflow:*' get
    * STATE_MACHINE_ARN and their grants, and the stack outputs its ARN and console link.
    */
   attachStateMachine(stateMachine: IStateMachine): void {
@@ -151,6 +188,10 @@ export class CrowdstartStack extends Stack {
       value: `${consoleBase('dynamodbv2')}#table?name=${this.table.table.tableName}`,
     });
     new CfnOutput(this, 'StepFunctionsConsoleUrl', { value: `${consoleBase('states')}#/statemachines` });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `${consoleBase('cloudwatch')}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
+    });
   }
 }
 

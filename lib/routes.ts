@@ -5,12 +5,27 @@
  * `handler` names the module under functions/api/ that exports `handler`.
  * `auth`: public routes skip the JWT authorizer; customer and admin routes need a valid token,
  * and admin routes also need the admin role (checked in the handler's middleware, answered 403).
- * `uses`: what the function touches, so the stack grants exactly that (least privilege);
- * 'table:describe' is DescribeTable alone, for a health check that reads no item.
+ * `uses`: what the function touches, so the stack grants exactly that (least privilege):
+ * - 'table:describe': DescribeTable alone, for a health check that reads no item;
+ * - 'table:read' / 'table:write': items of the table (never Scan); 'table:index': Query on its GSIs;
+ * - 'workflow:start': StartExecution; 'workflow:callback': SendTaskSuccess/Failure;
+ *   'workflow:read': DescribeExecution of an order's execution;
+ * - 'stripe': the Stripe secret; '<name>-queue': SendMessage to that queue.
+ * test/infra/grants.test.ts bundles every handler and fails when its code and its `uses` disagree.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'public' | 'customer' | 'admin';
-export type RouteResource = 'table:describe' | 'table:read' | 'table:write' | 'stripe' | 'workflow' | 'webhook-queue' | 'order-events-queue';
+export type RouteResource =
+  | 'table:describe'
+  | 'table:read'
+  | 'table:write'
+  | 'table:index'
+  | 'stripe'
+  | 'workflow:start'
+  | 'workflow:callback'
+  | 'workflow:read'
+  | 'webhook-queue'
+  | 'order-events-queue';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -30,12 +45,15 @@ const route = (
 
 const READ: RouteResource[] = ['table:read'];
 const WRITE: RouteResource[] = ['table:read', 'table:write'];
+const INDEX: RouteResource = 'table:index';
+/** Order actions answer through the waiting task's token, or act directly once the execution has ended. */
+const ORDER_ACTION: RouteResource[] = ['workflow:callback', 'workflow:read'];
 
 export const ROUTES: readonly RouteDefinition[] = [
   route('GET', '/health', 'health', 'public', ['table:describe']),
 
   // Catalog and search
-  route('GET', '/products', 'list-products', 'public', READ),
+  route('GET', '/products', 'list-products', 'public', [...READ, INDEX]),
   route('GET', '/products/{productId}', 'get-product', 'public', READ),
   route('GET', '/search', 'search-products', 'public', READ),
   route('POST', '/admin/products', 'create-product', 'admin', WRITE),
@@ -47,7 +65,7 @@ export const ROUTES: readonly RouteDefinition[] = [
 
   // Cart: every line is a soft hold on stock (functions/adapters/dynamodb/cart-repository.ts)
   route('GET', '/cart', 'get-cart', 'customer', READ),
-  route('POST', '/cart/items', 'add-cart-item', 'customer', WRITE),
+  route('POST', '/cart/items', 'add-cart-item', 'customer', [...WRITE, INDEX]),
   route('PATCH', '/cart/items/{sku}', 'update-cart-item', 'customer', WRITE),
   route('DELETE', '/cart/items/{sku}', 'remove-cart-item', 'customer', WRITE),
 
@@ -63,14 +81,14 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('DELETE', '/me/payment-methods/{id}', 'delete-payment-method', 'customer', [...READ, 'stripe']),
 
   // Checkout and orders: one order item per order, its workflow in Step Functions (order-repository.ts)
-  route('POST', '/checkout', 'checkout', 'customer', [...WRITE, 'stripe', 'workflow']),
-  route('GET', '/orders', 'list-orders', 'customer', READ),
+  route('POST', '/checkout', 'checkout', 'customer', [...WRITE, 'stripe', 'workflow:start']),
+  route('GET', '/orders', 'list-orders', 'customer', [...READ, INDEX]),
   route('GET', '/orders/{orderId}', 'get-order', 'customer', READ),
-  route('POST', '/orders/{orderId}/cancel', 'cancel-order', 'customer', [...WRITE, 'stripe', 'workflow']),
-  route('GET', '/admin/orders', 'admin-list-orders', 'admin', READ),
-  route('POST', '/admin/orders/{orderId}/fulfillment', 'fulfill-order', 'admin', [...WRITE, 'workflow']),
-  route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, 'workflow']),
-  route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', 'workflow']),
+  route('POST', '/orders/{orderId}/cancel', 'cancel-order', 'customer', [...WRITE, 'stripe', ...ORDER_ACTION]),
+  route('GET', '/admin/orders', 'admin-list-orders', 'admin', [...READ, INDEX]),
+  route('POST', '/admin/orders/{orderId}/fulfillment', 'fulfill-order', 'admin', [...WRITE, ...ORDER_ACTION]),
+  route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, ...ORDER_ACTION]),
+  route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', ...ORDER_ACTION]),
   // Stripe calls this; the signature is the authentication, the queue decouples processing
   route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe', 'webhook-queue']),
 ];

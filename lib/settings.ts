@@ -21,6 +21,24 @@ export interface ThrottleSettings {
   readonly burstLimit: number;
 }
 
+/**
+ * How a new function version reaches traffic: `canary` sends 10 % to it for 5 minutes through
+ * CodeDeploy, which rolls back by itself when one of the stage's alarms fires; `all-at-once`
+ * moves the alias straight to the new version (fast, for disposable stages).
+ */
+export type DeploymentStrategy = 'canary' | 'all-at-once';
+
+/**
+ * Reserved concurrency: a floor and a ceiling per function, so a surge in one tenant's stack
+ * cannot take the account's concurrency from another tenant's payments and consumers.
+ */
+export interface ReservedConcurrencySettings {
+  /** Each workflow task that calls Stripe (pay, cancel, refund). */
+  readonly payment: number;
+  /** Each queue, stream and scheduled consumer; SQS sources are capped at it too (min 2). */
+  readonly consumer: number;
+}
+
 /** Everything that may differ between two tenants' stacks. */
 export interface TenantSettings {
   /** Tenant name; the stack is `Crowdstart-<tenant>`. */
@@ -51,14 +69,24 @@ export interface TenantSettings {
   readonly lambdaMemoryMb: number;
   /** Interval overrides for scheduled jobs, keyed by the job's `intervalSetting` (e.g. SWEEP_INTERVAL_SECONDS). */
   readonly scheduleIntervals: Readonly<Record<string, number>>;
-  /** Pins the stack to an account/region; undefined keeps it environment-agnostic (synth needs no credentials). */
+  /**
+   * Pins the stack to an account/region, so a deploy with the wrong credentials fails instead of
+   * creating the stage elsewhere; production stages must set both. Undefined keeps the stack
+   * environment-agnostic. Synth needs no credentials either way.
+   */
   readonly account?: string;
   readonly region?: string;
+  /** Who the stage's alarm topic e-mails; undefined creates the topic with no subscription. */
+  readonly alarmEmail?: string;
+  readonly deployment: DeploymentStrategy;
+  /** Undefined reserves nothing (accounts with a low concurrency quota refuse reservations). */
+  readonly reservedConcurrency?: ReservedConcurrencySettings;
 }
 
 /** A tenant definition or override: any field but the name. */
-export type TenantOverrides = Partial<Omit<TenantSettings, 'tenant' | 'throttle'>> & {
+export type TenantOverrides = Partial<Omit<TenantSettings, 'tenant' | 'throttle' | 'reservedConcurrency'>> & {
   readonly throttle?: Partial<ThrottleSettings>;
+  readonly reservedConcurrency?: Partial<ReservedConcurrencySettings>;
 };
 
 const DAY = 24 * 3600;
@@ -80,10 +108,14 @@ function baseSettings(tenant: string): TenantSettings {
     corsAllowOrigins: [],
     lambdaMemoryMb: 1024,
     scheduleIntervals: {},
+    deployment: 'all-at-once',
   };
 }
 
-/** The known tenants, as differences from the base settings. */
+/**
+ * The known tenants, as differences from the base settings. The account ids here are the example
+ * tenants' own; a real tenant's go in its entry (or cdk.json's `tenants` override).
+ */
 export const TENANTS: Readonly<Record<string, TenantOverrides>> = {
   dev: {
     throttle: { rateLimit: 50, burstLimit: 100 },
@@ -91,14 +123,30 @@ export const TENANTS: Readonly<Record<string, TenantOverrides>> = {
     completeAfterSeconds: 3600,
     corsAllowOrigins: ['*'],
   },
+  // Production-like, with disposable data: the pipeline deploys it before the production tenants.
+  staging: {
+    deployment: 'canary',
+    reservedConcurrency: { payment: 5, consumer: 2 },
+    alarmEmail: 'ops+staging@crowdstart.example',
+  },
   acme: {
     production: true,
+    account: '111111111111',
+    region: 'eu-west-1',
+    alarmEmail: 'ops@acme.example',
+    deployment: 'canary',
+    reservedConcurrency: { payment: 10, consumer: 5 },
     throttle: { rateLimit: 200, burstLimit: 400 },
     logRetentionDays: 90,
     corsAllowOrigins: ['https://shop.acme.example'],
   },
   globex: {
     production: true,
+    account: '222222222222',
+    region: 'us-east-1',
+    alarmEmail: 'platform-alerts@globex.example',
+    deployment: 'canary',
+    reservedConcurrency: { payment: 10, consumer: 5 },
     jwt: { issuer: 'https://auth.globex.example/', audience: ['crowdstart-api'] },
     stripeSecretName: 'globex/payments/stripe',
     throttle: { rateLimit: 100, burstLimit: 200 },
@@ -133,6 +181,10 @@ function merge(base: TenantSettings, over: TenantOverrides | undefined): TenantS
     ...over,
     throttle: { ...base.throttle, ...over.throttle },
     scheduleIntervals: { ...base.scheduleIntervals, ...over.scheduleIntervals },
+    reservedConcurrency:
+      base.reservedConcurrency || over.reservedConcurrency
+        ? ({ ...base.reservedConcurrency, ...over.reservedConcurrency } as ReservedConcurrencySettings)
+        : undefined,
   };
 }
 
@@ -161,5 +213,15 @@ function validate(s: TenantSettings): void {
   if (s.jwt && (!/^https:\/\//.test(s.jwt.issuer) || s.jwt.audience.length === 0)) {
     problems.push('jwt needs an https issuer and at least one audience');
   }
+  if (s.reservedConcurrency) {
+    positiveInt('reservedConcurrency.payment', s.reservedConcurrency.payment);
+    // An SQS event source's maximum concurrency, which follows it, must be at least 2.
+    if (!(s.reservedConcurrency.consumer >= 2)) problems.push(`reservedConcurrency.consumer must be at least 2, got ${s.reservedConcurrency.consumer}`);
+    positiveInt('reservedConcurrency.consumer', s.reservedConcurrency.consumer);
+  }
+  if (!['canary', 'all-at-once'].includes(s.deployment)) problems.push(`deployment must be 'canary' or 'all-at-once', got ${s.deployment}`);
+  if (s.production && !(s.account && s.region)) problems.push('a production stage must be pinned to its account and region');
+  if (s.account !== undefined && !/^\d{12}$/.test(s.account)) problems.push(`account must be 12 digits, got ${s.account}`);
+  if (s.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail)) problems.push(`alarmEmail is not an e-mail address: ${s.alarmEmail}`);
   if (problems.length) throw new Error(`Invalid settings for tenant '${s.tenant}':\n  ${problems.join('\n  ')}`);
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -40,10 +40,19 @@ export interface EventConsumersProps {
    * @default false
    */
   readonly retain?: boolean;
+  /**
+   * Concurrency reserved for each consumer; SQS sources are capped at it too, so the poller
+   * never invokes more than the function may run (throttled messages would count as receives).
+   * @default - none
+   */
+  readonly reservedConcurrency?: number;
 }
 
-/** Consumer functions must finish well inside the queue's visibility timeout, or messages run twice. */
-const CONSUMER_TIMEOUT = Duration.seconds(30);
+/**
+ * Queue consumers must finish well inside the queue's visibility timeout, or messages run twice:
+ * AWS asks for a visibility of at least 6× the function timeout (the queues have 60 s).
+ */
+export const QUEUE_CONSUMER_TIMEOUT = Duration.seconds(10);
 
 /**
  * The event-driven functions from lib/consumers.ts: table-stream consumers, SQS queue consumers
@@ -67,10 +76,12 @@ export class EventConsumers extends Construct {
     const fn = this.props.functions.create(this, `${consumer.id}Function`, {
       module: consumer.handler,
       uses: consumer.uses,
+      ownRole: true,
       timeout: Duration.seconds(60),
+      reservedConcurrentExecutions: this.props.reservedConcurrency,
     });
     this.functions.set(consumer.id, fn);
-    fn.addEventSource(
+    this.props.functions.aliasOf(fn).addEventSource(
       new DynamoEventSource(this.props.table, {
         // From the oldest record still in the stream, so a redeploy never skips changes.
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -82,6 +93,10 @@ export class EventConsumers extends Construct {
         onFailure: new SqsDlq(this.streamFailureQueue()),
       }),
     );
+    Validations.of(fn.role!).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'The stream event source needs dynamodb:ListStreams, which has no resource-level permissions',
+    });
   }
 
   /** A consumer of one of the stack's queues; it reports per-message failures so one bad message doesn't retry the batch. */
@@ -90,10 +105,18 @@ export class EventConsumers extends Construct {
     const fn = this.props.functions.create(this, `${consumer.id}Function`, {
       module: consumer.handler,
       uses: consumer.uses,
-      timeout: CONSUMER_TIMEOUT,
+      ownRole: true,
+      timeout: QUEUE_CONSUMER_TIMEOUT,
+      reservedConcurrentExecutions: this.props.reservedConcurrency,
     });
     this.functions.set(consumer.id, fn);
-    fn.addEventSource(new SqsEventSource(queue, { batchSize: consumer.batchSize ?? 10, reportBatchItemFailures: true }));
+    this.props.functions.aliasOf(fn).addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: consumer.batchSize ?? 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: this.props.reservedConcurrency,
+      }),
+    );
   }
 
   /** A function run at a fixed rate by EventBridge Scheduler; the interval is also passed as its env var. */
@@ -104,14 +127,16 @@ export class EventConsumers extends Construct {
     const fn = this.props.functions.create(this, `${job.id}Function`, {
       module: job.handler,
       uses: job.uses,
+      ownRole: true,
       timeout: Duration.seconds(Math.min(60 * minutes, 300)),
       environment: { [job.intervalSetting]: String(minutes * 60) },
+      reservedConcurrentExecutions: this.props.reservedConcurrency,
     });
     this.functions.set(job.id, fn);
     new Schedule(this, `${job.id}Schedule`, {
       schedule: ScheduleExpression.rate(Duration.minutes(minutes)),
       // No retries: the next run is at most minutes away, and a retry could overlap it.
-      target: new LambdaInvoke(fn, { retryAttempts: 0 }),
+      target: new LambdaInvoke(this.props.functions.aliasOf(fn), { retryAttempts: 0 }),
       description: `${job.id} every ${minutes} min`,
     });
   }
@@ -123,6 +148,10 @@ export class EventConsumers extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       removalPolicy: this.props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.streamFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'It is the dead-letter destination of the stream consumers itself; nothing consumes it but an operator',
     });
     new Alarm(this, 'StreamFailuresAlarm', {
       alarmDescription: 'A table-stream batch exhausted its retries and was parked in the stream failures queue',

@@ -95,7 +95,7 @@ export interface OrderWorkflowProps {
    */
   readonly authenticationTimeout?: Duration;
   /**
-   * Execution logs (errors only: Standard workflows keep their full history anyway).
+   * Retention of the execution logs (every state transition, with its data).
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
@@ -317,7 +317,10 @@ export class OrderWorkflow extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
       comment: 'Crowdstart order: PENDING → PAID → FULFILLED → COMPLETED, with payment failure and cancellation paths',
-      logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+      // Every state transition with its data, so Logs Insights can follow an order across
+      // executions; it is the same data the execution history already keeps, in the tenant's account.
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
     });
 
     this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutionsAlarm', {

@@ -27,6 +27,11 @@ export interface QueuePair {
 
 /** DLQs keep messages for the SQS maximum, so a failure found after a long weekend can still be redriven. */
 const DLQ_RETENTION = Duration.days(14);
+/**
+ * Work queues keep theirs as long (the SQS default is 4 days): a merchant integration offline
+ * over a long weekend still finds every order event, and the age alarm has long fired by then.
+ */
+const QUEUE_RETENTION = Duration.days(14);
 
 /**
  * The stack's SQS queues from lib/consumers.ts (fulfillment task tokens, Stripe webhook events,
@@ -47,6 +52,7 @@ export class Queues extends Construct {
       });
       const queue = new Queue(this, `${definition.id}Queue`, {
         visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
+        retentionPeriod: QUEUE_RETENTION,
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },

@@ -1,5 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AccountRecovery, CfnUserPoolGroup, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccountRecovery, CfnUserPoolGroup, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 
 /** Properties of {@link UserDirectory}. */
@@ -36,13 +36,27 @@ export class UserDirectory extends Construct {
       signInAliases: { email: true },
       autoVerify: { email: true },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
+      passwordPolicy: { minLength: 10, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true },
+      // Customers may add an authenticator app; requiring one would turn shoppers away.
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
       deletionProtection: props.retain ?? false,
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    Validations.of(this.userPool).acknowledge(
+      { id: 'AwsSolutions-COG2', reason: 'Shoppers may add an authenticator app (optional TOTP); requiring MFA would turn them away at checkout' },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: "The Plus feature plan (threat protection) is billed per monthly active user; it is the tenant's call, not a default of every stage",
+      },
+    );
     this.client = this.userPool.addClient('StorefrontClient', {
       // A browser or mobile storefront cannot keep a client secret.
       generateSecret: false,
       authFlows: { userSrp: true },
+      // The storefront signs in with SRP; there is no hosted UI, so no OAuth flow (implicit or
+      // otherwise) and no callback URL to register.
+      disableOAuth: true,
       preventUserExistenceErrors: true,
     });
     new CfnUserPoolGroup(this, 'AdminGroup', {

@@ -95,10 +95,11 @@ describe('the HTTP API', () => {
       expect('STRIPE_SECRET_NAME' in env).toBe(route.uses.includes('stripe'));
       expect(actions.has('sqs:SendMessage')).toBe(route.uses.some((use) => use.endsWith('-queue')));
       expect('WEBHOOK_QUEUE_URL' in env).toBe(route.uses.includes('webhook-queue'));
-      const workflow = route.uses.includes('workflow') && stack.orderStateMachine !== undefined;
-      expect(actions.has('states:StartExecution')).toBe(workflow);
+      const workflow = route.uses.some((use) => use.startsWith('workflow:')) && stack.orderStateMachine !== undefined;
+      expect(actions.has('states:StartExecution')).toBe(route.uses.includes('workflow:start'));
+      expect(actions.has('states:SendTaskSuccess')).toBe(route.uses.includes('workflow:callback'));
       expect('STATE_MACHINE_ARN' in env).toBe(workflow);
-      if (!route.uses.includes('workflow')) expect([...actions].some((a) => a.startsWith('states:'))).toBe(false);
+      if (!route.uses.some((use) => use.startsWith('workflow:'))) expect([...actions].some((a) => a.startsWith('states:'))).toBe(false);
     });
 
     it('keeps a public read route from writing the table', () => {
@@ -118,7 +119,7 @@ describe('the HTTP API', () => {
       const health = ROUTES.find((r) => r.path === '/health')!;
 
       // Assess
-      expect([...actionsOfRole(template, roleId(functionOf(health)))]).toEqual(['dynamodb:DescribeTable']);
+      expect([...actionsOfRole(template, roleId(functionOf(health)))].sort()).toEqual(['dynamodb:DescribeTable', 'logs:CreateLogStream', 'logs:PutLogEvents']);
     });
   });
 });

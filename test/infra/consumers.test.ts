@@ -2,7 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../lib/consumers';
-import { ROUTES, routeId } from '../../lib/routes';
+import { ROUTES, routeId, type RouteResource } from '../../lib/routes';
 import { actionsOfRole, resources, synthTenant } from './support';
 
 describe('queues', () => {
@@ -82,15 +82,25 @@ describe('the order workflow', () => {
       ),
     ];
     const stateMachineRef = { Ref: stack.getLogicalId(stateMachine.node.defaultChild as CfnElement) };
+    const grantedBy: Record<string, string> = {
+      'states:StartExecution': 'workflow:start',
+      'states:SendTaskSuccess': 'workflow:callback',
+      'states:SendTaskFailure': 'workflow:callback',
+      'states:DescribeExecution': 'workflow:read',
+    };
     for (const [id, uses, fn] of users) {
-      const workflow = uses.includes('workflow');
+      const workflow = uses.some((use) => use.startsWith('workflow:'));
       const actions = actionsOfRole(template, stack.getLogicalId(fn.role!.node.defaultChild as CfnElement));
       const env = (resources(template)[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties!.Environment as {
         Variables: Record<string, unknown>;
       }).Variables;
       expect({ id, arn: env.STATE_MACHINE_ARN }).toEqual({ id, arn: workflow ? stateMachineRef : undefined });
-      for (const action of ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:DescribeExecution']) {
-        expect({ id, action, granted: actions.has(action) }).toEqual({ id, action, granted: workflow });
+      for (const [action, use] of Object.entries(grantedBy)) {
+        expect({ id, action, granted: actions.has(action) }).toEqual({ id, action, granted: uses.includes(use as RouteResource) });
+      }
+      // Nothing no handler calls: the old grant also gave these to every workflow user.
+      for (const action of ['states:ListExecutions', 'states:GetExecutionHistory', 'states:StopExecution', 'states:SendTaskHeartbeat']) {
+        expect({ id, action, granted: actions.has(action) }).toEqual({ id, action, granted: false });
       }
     }
     template.hasOutput('StateMachineArn', {});

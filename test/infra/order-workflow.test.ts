@@ -54,11 +54,18 @@ function pathFrom(start: string): string[] {
   return path;
 }
 
-/** The Lambda logical id behind a Task state (direct ARN or lambda:invoke FunctionName). */
-function functionOf(stateName: string): string {
+/** The alias logical id a Task state invokes (direct ARN or lambda:invoke FunctionName): a `<Ref>` of a live alias. */
+function aliasOf(stateName: string): string {
   const state = states[stateName]!;
   const ref = state.Resource!.startsWith('<') ? state.Resource! : (state.Parameters!.FunctionName as string);
-  return /^<(\w+)\.Arn>$/.exec(ref)![1]!;
+  return /^<(\w+)>$/.exec(ref)![1]!;
+}
+
+/** The Lambda logical id behind a Task state, through the alias it invokes. */
+function functionOf(stateName: string): string {
+  const alias = all[aliasOf(stateName)]!;
+  expect(alias.Type).toBe('AWS::Lambda::Alias');
+  return (alias.Properties!.FunctionName as { Ref: string }).Ref;
 }
 
 /** The steps whose errors past their retries end in the fault path (all but the two payment steps). */

@@ -29,8 +29,22 @@ export interface Synthesized {
   readonly template: Template;
 }
 
-/** Synthesizes `Crowdstart-<tenant>` (or `stackId`) from the tenant's settings. */
+const synthesized = new Map<string, Synthesized>();
+
+/**
+ * Synthesizes `Crowdstart-<tenant>` (or `stackId`) from the tenant's settings. Without options,
+ * a test file gets one synthesis per tenant however many of its tests ask (synthesis is slow).
+ */
 export function synthTenant(
+  tenant: string,
+  options: { overrides?: Record<string, TenantOverrides>; settings?: TenantSettings; stackId?: string; validate?: boolean } = {},
+): Synthesized {
+  if (Object.keys(options).length) return synthesize(tenant, options);
+  if (!synthesized.has(tenant)) synthesized.set(tenant, synthesize(tenant, options));
+  return synthesized.get(tenant)!;
+}
+
+function synthesize(
   tenant: string,
   options: { overrides?: Record<string, TenantOverrides>; settings?: TenantSettings; stackId?: string; validate?: boolean } = {},
 ): Synthesized {

@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { resolveSettings, TENANTS } from '../../lib/settings';
+import { resolveSettings, TENANTS, type TenantSettings } from '../../lib/settings';
 import { resources, synthTenant } from './support';
 
 /** Name properties scoped to a parent resource (an API, a pool), so equal values never collide. */
@@ -9,6 +9,8 @@ const SCOPED_NAMES = new Set([
   'AWS::Cognito::UserPoolGroup.GroupName',
   'AWS::CloudWatch::Alarm.MetricName',
   'AWS::IAM::Policy.PolicyName', // inline policy, unique per role
+  'AWS::Lambda::Alias.Name', // `live`, unique per function
+  'AWS::CodeDeploy::DeploymentGroup.DeploymentConfigName', // one of CodeDeploy's predefined configurations
 ]);
 
 /** Literal physical names (`…Name` properties) of a template's resources, as `Type.Property=value`. */
@@ -25,9 +27,16 @@ function physicalNames(template: Template): string[] {
  * rather than from settings: skip-bundling asset keys, and event-source mapping logical ids
  * (CDK names those after the source's unique id, which includes the stack name, plus its hash).
  */
-function normalized(template: Template, stackName: string): unknown {
-  const json = JSON.stringify(template.toJSON())
+function normalized(template: Template, stackName: string, settings: TenantSettings): unknown {
+  let json = JSON.stringify(template.toJSON());
+  // Where the stage is pinned: asset buckets and ARNs name its account and region.
+  for (const [value, marker] of [[settings.account, '<account>'], [settings.region, '<region>']] as const) {
+    if (value) json = json.replaceAll(value, marker);
+  }
+  json = json
     .replaceAll(stackName, '<stack>')
+    // A function version's logical id ends in a hash of the function, whose asset key is derived from the stack name.
+    .replace(/(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}/g, '$1<hash>')
     .replace(new RegExp(`${stackName.replace(/[^A-Za-z0-9]/g, '')}(\\w*?)[0-9A-F]{16}"`, 'g'), '<stack>$1"');
   return JSON.parse(json, (key, value) => (key === 'S3Key' ? '<asset>' : value));
 }
@@ -62,7 +71,9 @@ describe('tenant stacks', () => {
     const twin = synthTenant('globex', { settings: globex.stack.settings, stackId: 'Crowdstart-twin' });
 
     // Assess
-    expect(normalized(twin.template, 'Crowdstart-twin')).toEqual(normalized(globex.template, 'Crowdstart-globex'));
+    expect(normalized(twin.template, 'Crowdstart-twin', globex.stack.settings)).toEqual(
+      normalized(globex.template, 'Crowdstart-globex', globex.stack.settings),
+    );
   });
 
   it('differ only where acme and globex settings differ', () => {
@@ -77,11 +88,16 @@ describe('tenant stacks', () => {
       /\/Properties\/CorsConfiguration\/AllowOrigins\/\d+$/,
       /\/Properties\/Environment\/Variables\/(CROWDSTART_TENANT|HOLD_TTL_SECONDS|COMPLETE_AFTER_SECONDS|STRIPE_SECRET_NAME)$/,
       /\/Properties\/Tags\/(crowdstart:tenant|\d+\/Value)$/,
-      /Policy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Resource\//, // the Stripe secret's name
+      /Policy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Resource(\/|$)/, // the Stripe secret's name
+      /^\/Resources\/MonitoringAlarmTopic/, // named after the tenant, e-mails its alarm address
+      /^\/Resources\/MonitoringDashboard[0-9A-F]{8}\/Properties\/DashboardBody\//, // its title and the business metrics' tenant dimension
     ];
 
     // Act
-    const diff = differences(normalized(acme.template, 'Crowdstart-acme'), normalized(globex.template, 'Crowdstart-globex'));
+    const diff = differences(
+      normalized(acme.template, 'Crowdstart-acme', acme.stack.settings),
+      normalized(globex.template, 'Crowdstart-globex', globex.stack.settings),
+    );
 
     // Assess
     expect(diff.filter((path) => !settingsDriven.some((pattern) => pattern.test(path)))).toEqual([]);
