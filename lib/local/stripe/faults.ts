@@ -1,7 +1,8 @@
 /**
- * Fault injection: a fraction of API calls answer 500 api_error. Half of those fail before doing
- * anything; the other half do the work and then lose the response, the case where only an
- * Idempotency-Key keeps a retry from charging twice.
+ * Fault injection: a fraction of API calls fail. Half of those ('before') answer 500 api_error
+ * without doing anything, a 500 that Stripe keeps under the Idempotency-Key and replays to every
+ * retry with that key; the other half ('after') do the work and then lose the response (the
+ * connection drops), the case where only an Idempotency-Key keeps a retry from charging twice.
  */
 export type Fault = 'none' | 'before' | 'after';
 
