@@ -8,6 +8,7 @@ export type Fault = 'none' | 'before' | 'after';
 
 export class FaultInjector {
   private readonly random: () => number;
+  private only: Exclude<Fault, 'none'> | undefined;
 
   /** `seed` makes the sequence of faults repeatable. */
   constructor(
@@ -18,9 +19,11 @@ export class FaultInjector {
     this.random = seed === undefined ? Math.random : mulberry32(seed);
   }
 
-  setRate(rate: number): void {
+  /** `only` makes every fault of that kind (tests that need one kind for certain). */
+  setRate(rate: number, only?: Exclude<Fault, 'none'>): void {
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failureRate must be within 0..1, got ${rate}`);
     this.rate = rate;
+    this.only = only;
   }
 
   get failureRate(): number {
@@ -32,7 +35,7 @@ export class FaultInjector {
     if (this.rate === 0) return 'none';
     const draw = this.random();
     if (draw >= this.rate) return 'none';
-    return draw < this.rate / 2 ? 'before' : 'after';
+    return this.only ?? (draw < this.rate / 2 ? 'before' : 'after');
   }
 }
 

@@ -58,7 +58,8 @@ export interface StripeServer {
   readonly port: number;
   /** The `whsec_…` that signs webhooks; the same after a restart on the same dataDir. */
   readonly webhookSecret: string;
-  setFailureRate(rate: number): void;
+  /** `only` limits the faults to one kind: 'before' (a kept 500) or 'after' (a lost response). */
+  setFailureRate(rate: number, only?: 'before' | 'after'): void;
   /** Sends future (and pending) webhooks to `url`; undefined stops delivering. */
   setWebhookUrl(url: string | undefined): void;
   stop(): Promise<void>;
@@ -89,7 +90,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<S
     url: engine.baseUrl,
     port,
     webhookSecret,
-    setFailureRate: (rate) => engine.faults.setRate(rate),
+    setFailureRate: (rate, only) => engine.faults.setRate(rate, only),
     setWebhookUrl: (url) => {
       engine.webhookEvents = url ? (options.webhook?.events ?? ['*']) : undefined;
       dispatcher.setEndpoint(endpointFor(url));
