@@ -9,7 +9,7 @@
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type RouteAuth = 'public' | 'customer' | 'admin';
-export type RouteResource = 'table:read' | 'table:write' | 'stripe' | 'workflow' | 'webhook-queue' | 'order-events-queue';
+export type RouteResource = 'table:read' | 'table:write' | 'stripe' | 'stripe-webhook-secret' | 'workflow' | 'webhook-queue' | 'order-events-queue';
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -71,7 +71,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, 'workflow']),
   route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', 'workflow']),
   // Stripe calls this; the signature is the authentication, the queue decouples processing
-  route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe', 'webhook-queue']),
+  route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe-webhook-secret', 'webhook-queue']),
 ];
 
 /** A stable, readable id for a route's CDK constructs and log names, e.g. `GetProductsProductId`. */

@@ -24,6 +24,7 @@ export function missingModules(modules: readonly string[]): string[] {
 export const ENV = {
   tableName: 'TABLE_NAME',
   stripeSecretName: 'STRIPE_SECRET_NAME',
+  stripeWebhookSecretName: 'STRIPE_WEBHOOK_SECRET_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
   holdTtlSeconds: 'HOLD_TTL_SECONDS',
   completeAfterSeconds: 'COMPLETE_AFTER_SECONDS',
@@ -59,6 +60,8 @@ export interface ServiceFunctionsProps {
   readonly queues: Queues;
   /** The Stripe secret (looked up by name, never created here). */
   readonly stripeSecret: ISecret;
+  /** The webhook signing secret, read only by the webhook route (looked up by name, never created here). */
+  readonly stripeWebhookSecret: ISecret;
   readonly logRetention: RetentionDays;
   /**
    * Keep function log groups when the stack goes away.
@@ -162,7 +165,7 @@ export class ServiceFunctions {
   }
 
   private grant(fn: NodejsFunction, uses: readonly RouteResource[]): void {
-    const { table, stripeSecret, queues } = this.props;
+    const { table, stripeSecret, stripeWebhookSecret, queues } = this.props;
     for (const resource of new Set(uses)) {
       switch (resource) {
         case 'table:read':
@@ -176,6 +179,10 @@ export class ServiceFunctions {
         case 'stripe':
           stripeSecret.grantRead(fn);
           fn.addEnvironment(ENV.stripeSecretName, stripeSecret.secretName);
+          break;
+        case 'stripe-webhook-secret':
+          stripeWebhookSecret.grantRead(fn);
+          fn.addEnvironment(ENV.stripeWebhookSecretName, stripeWebhookSecret.secretName);
           break;
         case 'workflow':
           this.workflowUsers.push(fn);

@@ -143,9 +143,11 @@ describe('Stripe configuration', () => {
     expect(() => endpointOf('not a url')).toThrow(PaymentProviderMisconfigured);
   });
 
-  test('the Secrets Manager secret is JSON with secretKey (and webhookSecret) or the bare key', () => {
-    expect(parseSecret('s', '{"secretKey":"sk_test_1","webhookSecret":"whsec_1"}')).toEqual({ secretKey: 'sk_test_1', webhookSecret: 'whsec_1' });
-    expect(parseSecret('s', ' sk_live_2 ')).toEqual({ secretKey: 'sk_live_2', webhookSecret: undefined });
-    expect(() => parseSecret('s', '{"webhookSecret":"whsec_1"}')).toThrow(PaymentProviderMisconfigured);
+  test('a Secrets Manager secret is the bare value or JSON with the one field asked for', () => {
+    expect(parseSecret('s', '{"secretKey":"sk_test_1"}', 'secretKey')).toBe('sk_test_1');
+    expect(parseSecret('s', ' sk_live_2 ', 'secretKey')).toBe('sk_live_2');
+    expect(parseSecret('w', '{"webhookSecret":"whsec_1"}', 'webhookSecret')).toBe('whsec_1');
+    // The signing secret lives apart: the key's secret does not provide it.
+    expect(() => parseSecret('s', '{"secretKey":"sk_test_1"}', 'webhookSecret')).toThrow(PaymentProviderMisconfigured);
   });
 });
