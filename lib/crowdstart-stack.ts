@@ -67,6 +67,7 @@ export class CrowdstartStack extends Stack {
       table: this.table.table,
       queues: this.queues,
       stripeSecret: Secret.fromSecretNameV2(this, 'StripeSecret', settings.stripeSecretName),
+      stripeWebhookSecret: Secret.fromSecretNameV2(this, 'StripeWebhookSecret', settings.stripeWebhookSecretName),
       logRetention,
       retainLogs: retain,
       memorySizeMb: settings.lambdaMemoryMb,

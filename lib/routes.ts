@@ -21,6 +21,7 @@ export type RouteResource =
   | 'table:write'
   | 'table:index'
   | 'stripe'
+  | 'stripe-webhook-secret'
   | 'workflow:start'
   | 'workflow:callback'
   | 'workflow:read'
@@ -90,7 +91,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, ...ORDER_ACTION]),
   route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', ...ORDER_ACTION]),
   // Stripe calls this; the signature is the authentication, the queue decouples processing
-  route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe', 'webhook-queue']),
+  route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe-webhook-secret', 'webhook-queue']),
 ];
 
 /** A stable, readable id for a route's CDK constructs and log names, e.g. `GetProductsProductId`. */

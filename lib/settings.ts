@@ -49,6 +49,8 @@ export interface TenantSettings {
   readonly jwt?: JwtSettings;
   /** Secrets Manager name of the Stripe secret (never the key itself). */
   readonly stripeSecretName: string;
+  /** Secrets Manager name of the webhook signing secret (`whsec_…`), apart so the webhook function cannot read the secret key. */
+  readonly stripeWebhookSecretName: string;
   readonly throttle: ThrottleSettings;
   /** CloudWatch Logs retention for function and access logs; one of the values CloudWatch accepts. */
   readonly logRetentionDays: number;
@@ -99,6 +101,7 @@ function baseSettings(tenant: string): TenantSettings {
     tenant,
     production: false,
     stripeSecretName: `crowdstart/${tenant}/stripe`,
+    stripeWebhookSecretName: `crowdstart/${tenant}/stripe-webhook`,
     throttle: { rateLimit: 20, burstLimit: 40 },
     logRetentionDays: 7,
     holdTtlSeconds: 900,
@@ -149,6 +152,7 @@ export const TENANTS: Readonly<Record<string, TenantOverrides>> = {
     reservedConcurrency: { payment: 10, consumer: 5 },
     jwt: { issuer: 'https://auth.globex.example/', audience: ['crowdstart-api'] },
     stripeSecretName: 'globex/payments/stripe',
+    stripeWebhookSecretName: 'globex/payments/stripe-webhook',
     throttle: { rateLimit: 100, burstLimit: 200 },
     logRetentionDays: 365,
     holdTtlSeconds: 600,
@@ -210,6 +214,7 @@ function validate(s: TenantSettings): void {
     problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${s.logRetentionDays}`);
   }
   if (!s.stripeSecretName) problems.push('stripeSecretName must not be empty');
+  if (!s.stripeWebhookSecretName) problems.push('stripeWebhookSecretName must not be empty');
   if (s.jwt && (!/^https:\/\//.test(s.jwt.issuer) || s.jwt.audience.length === 0)) {
     problems.push('jwt needs an https issuer and at least one audience');
   }

@@ -35,6 +35,7 @@ export function pathId(construct: IConstruct): string {
 export const ENV = {
   tableName: 'TABLE_NAME',
   stripeSecretName: 'STRIPE_SECRET_NAME',
+  stripeWebhookSecretName: 'STRIPE_WEBHOOK_SECRET_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
   holdTtlSeconds: 'HOLD_TTL_SECONDS',
   holdMaxLifetimeSeconds: 'HOLD_MAX_LIFETIME_SECONDS',
@@ -75,6 +76,8 @@ export interface ServiceFunctionsProps {
   readonly queues: Queues;
   /** The Stripe secret (looked up by name, never created here). */
   readonly stripeSecret: ISecret;
+  /** The webhook signing secret, read only by the webhook route (looked up by name, never created here). */
+  readonly stripeWebhookSecret: ISecret;
   readonly logRetention: RetentionDays;
   /**
    * Keep function log groups when the stack goes away.
@@ -245,7 +248,7 @@ export class ServiceFunctions {
   }
 
   private grant(fn: NodejsFunction, uses: readonly RouteResource[]): void {
-    const { table, stripeSecret, queues } = this.props;
+    const { table, stripeSecret, stripeWebhookSecret, queues } = this.props;
     const workflowUses = new Set(uses.filter((use) => use.startsWith('workflow:')));
     if (workflowUses.size) this.useWorkflow(fn, workflowUses);
     for (const resource of new Set(uses)) {
@@ -275,6 +278,10 @@ export class ServiceFunctions {
         case 'stripe':
           stripeSecret.grantRead(fn);
           fn.addEnvironment(ENV.stripeSecretName, stripeSecret.secretName);
+          break;
+        case 'stripe-webhook-secret':
+          stripeWebhookSecret.grantRead(fn);
+          fn.addEnvironment(ENV.stripeWebhookSecretName, stripeWebhookSecret.secretName);
           break;
         case 'workflow:start':
         case 'workflow:callback':

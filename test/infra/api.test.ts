@@ -91,8 +91,9 @@ describe('the HTTP API', () => {
       expect(actions.has('dynamodb:Query')).toBe(route.uses.includes('table:read'));
       expect(actions.has('dynamodb:Scan')).toBe(false);
       expect('TABLE_NAME' in env).toBe(touchesTable);
-      expect(actions.has('secretsmanager:GetSecretValue')).toBe(route.uses.includes('stripe'));
+      expect(actions.has('secretsmanager:GetSecretValue')).toBe(route.uses.includes('stripe') || route.uses.includes('stripe-webhook-secret'));
       expect('STRIPE_SECRET_NAME' in env).toBe(route.uses.includes('stripe'));
+      expect('STRIPE_WEBHOOK_SECRET_NAME' in env).toBe(route.uses.includes('stripe-webhook-secret'));
       expect(actions.has('sqs:SendMessage')).toBe(route.uses.some((use) => use.endsWith('-queue')));
       expect('WEBHOOK_QUEUE_URL' in env).toBe(route.uses.includes('webhook-queue'));
       const workflow = route.uses.some((use) => use.startsWith('workflow:')) && stack.orderStateMachine !== undefined;
@@ -100,6 +101,23 @@ describe('the HTTP API', () => {
       expect(actions.has('states:SendTaskSuccess')).toBe(route.uses.includes('workflow:callback'));
       expect('STATE_MACHINE_ARN' in env).toBe(workflow);
       if (!route.uses.some((use) => use.startsWith('workflow:'))) expect([...actions].some((a) => a.startsWith('states:'))).toBe(false);
+    });
+
+    it('lets the Stripe webhook read its signing secret and not the secret key', () => {
+      // Prepare
+      const webhook = ROUTES.find((r) => r.path === '/webhooks/stripe')!;
+      const roleLogicalId = roleId(functionOf(webhook));
+
+      // Act
+      const secretResources = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => ((policy.Properties.Roles ?? []) as { Ref?: string }[]).some((role) => role.Ref === roleLogicalId))
+        .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+        .map((statement) => JSON.stringify(statement.Resource));
+
+      // Assess
+      expect(secretResources).toHaveLength(1);
+      expect(secretResources[0]).toContain('crowdstart/acme/stripe-webhook');
     });
 
     it('keeps a public read route from writing the table', () => {

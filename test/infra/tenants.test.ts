@@ -86,7 +86,7 @@ describe('tenant stacks', () => {
       /\/Properties\/DefaultRouteSettings\/Throttling(Rate|Burst)Limit$/,
       /\/Properties\/RetentionInDays$/,
       /\/Properties\/CorsConfiguration\/AllowOrigins\/\d+$/,
-      /\/Properties\/Environment\/Variables\/(CROWDSTART_TENANT|HOLD_TTL_SECONDS|COMPLETE_AFTER_SECONDS|STRIPE_SECRET_NAME)$/,
+      /\/Properties\/Environment\/Variables\/(CROWDSTART_TENANT|HOLD_TTL_SECONDS|COMPLETE_AFTER_SECONDS|STRIPE_SECRET_NAME|STRIPE_WEBHOOK_SECRET_NAME)$/,
       /\/Properties\/Tags\/(crowdstart:tenant|\d+\/Value)$/,
       /Policy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Resource(\/|$)/, // the Stripe secret's name
       /^\/Resources\/MonitoringAlarmTopic/, // named after the tenant, e-mails its alarm address

@@ -1,13 +1,17 @@
 /**
- * Pure pieces of the local Stripe server and the Stripe adapter: Stripe's form encoding,
- * the webhook signature format, fault injection, and reading the Stripe configuration.
+ * Pure pieces of the local Stripe server and the Stripe adapter: Stripe's form encoding and
+ * declared params, the pinned API version, fresh keys after a 500, the webhook signature format,
+ * fault injection, and reading the Stripe configuration.
  */
 import Stripe from 'stripe';
-import { endpointOf } from '../../functions/adapters/stripe/client';
+import { endpointOf, STRIPE_API_VERSION } from '../../functions/adapters/stripe/client';
 import { parseSecret } from '../../functions/adapters/stripe/config';
 import { PaymentProviderMisconfigured } from '../../functions/adapters/stripe/errors';
+import { withFreshKeys } from '../../functions/adapters/stripe/idempotency';
+import { IMPLEMENTED_API_VERSIONS } from '../../lib/local/stripe/engine';
 import { FaultInjector } from '../../lib/local/stripe/faults';
 import { canonicalForm, parseForm } from '../../lib/local/stripe/form';
+import { refuseUnknownParams } from '../../lib/local/stripe/params';
 import { signatureHeader } from '../../lib/local/stripe/webhooks';
 
 describe('Stripe form encoding', () => {
@@ -24,6 +28,71 @@ describe('Stripe form encoding', () => {
     const one = canonicalForm(parseForm('a=1&metadata[x]=1&metadata[y]=2'));
     expect(canonicalForm(parseForm('metadata[y]=2&a=1&metadata[x]=1'))).toBe(one);
     expect(canonicalForm(parseForm('a=1&metadata[x]=1&metadata[y]=3'))).not.toBe(one);
+  });
+});
+
+describe('declared params', () => {
+  const spec = { amount: true, metadata: 'map', automatic_payment_methods: { enabled: true } } as const;
+
+  test('declared params, nested ones and free-form metadata keys pass', () => {
+    expect(() => refuseUnknownParams(parseForm('amount=1&metadata[anything]=x&automatic_payment_methods[enabled]=true'), spec)).not.toThrow();
+  });
+
+  test.each([
+    ['retrun_url=x', 'retrun_url'],
+    ['automatic_payment_methods[enabeld]=true', 'automatic_payment_methods[enabeld]'],
+  ])('%s is refused as parameter_unknown naming %s', (form, param) => {
+    expect(() => refuseUnknownParams(parseForm(form), spec)).toThrow(expect.objectContaining({ status: 400, body: expect.objectContaining({ code: 'parameter_unknown', param }) }));
+  });
+});
+
+describe('Stripe API version', () => {
+  test('the version the adapter pins is one the local server implements', () => {
+    expect(IMPLEMENTED_API_VERSIONS).toContain(STRIPE_API_VERSION);
+  });
+});
+
+describe('fresh idempotency keys after a 500', () => {
+  const serverError = (replayed: boolean) =>
+    new Stripe.errors.StripeAPIError({ statusCode: 500, message: 'boom', headers: replayed ? { 'idempotent-replayed': 'true' } : {} });
+
+  test('walks base, base~2 … past replayed 500s to the first key with an answer', async () => {
+    const tried: string[] = [];
+    const answer = await withFreshKeys('order-1-pay', async (key) => {
+      tried.push(key);
+      if (tried.length < 3) throw serverError(true);
+      return key;
+    });
+    expect(tried).toEqual(['order-1-pay', 'order-1-pay~2', 'order-1-pay~3']);
+    expect(answer).toBe('order-1-pay~3');
+  });
+
+  test('asks whether the work happened before giving a key up, and takes that answer', async () => {
+    const tried: string[] = [];
+    const answer = await withFreshKeys(
+      'order-2-refund',
+      async (key) => {
+        tried.push(key);
+        throw serverError(false);
+      },
+      async () => 'refunded already',
+    );
+    expect([tried, answer]).toEqual([['order-2-refund'], 'refunded already']);
+  });
+
+  test('gives up after a few fresh 500s, and never retries anything but a 500', async () => {
+    const calls = { fresh: 0, declined: 0 };
+    const fresh = withFreshKeys('k', async () => {
+      calls.fresh++;
+      throw serverError(false);
+    });
+    const declined = withFreshKeys('k', async () => {
+      calls.declined++;
+      throw new Stripe.errors.StripeCardError({ statusCode: 402, message: 'declined' });
+    });
+    await expect(fresh).rejects.toBeInstanceOf(Stripe.errors.StripeAPIError);
+    await expect(declined).rejects.toBeInstanceOf(Stripe.errors.StripeCardError);
+    expect(calls).toEqual({ fresh: 3, declined: 1 });
   });
 });
 
@@ -53,6 +122,12 @@ describe('fault injection', () => {
     expect(before / (before + after)).toBeCloseTo(0.5, 1);
   });
 
+  test('a kind given with the rate makes every fault of that kind', () => {
+    const faults = new FaultInjector(0);
+    faults.setRate(1, 'before');
+    expect(new Set(Array.from({ length: 100 }, () => faults.next()))).toEqual(new Set(['before']));
+  });
+
   test('the same seed gives the same faults; rate 0 never fails', () => {
     const sequence = (seed: number) => Array.from({ length: 50 }, ((f) => () => f.next())(new FaultInjector(0.5, seed)));
     expect(sequence(7)).toEqual(sequence(7));
@@ -68,9 +143,11 @@ describe('Stripe configuration', () => {
     expect(() => endpointOf('not a url')).toThrow(PaymentProviderMisconfigured);
   });
 
-  test('the Secrets Manager secret is JSON with secretKey (and webhookSecret) or the bare key', () => {
-    expect(parseSecret('s', '{"secretKey":"sk_test_1","webhookSecret":"whsec_1"}')).toEqual({ secretKey: 'sk_test_1', webhookSecret: 'whsec_1' });
-    expect(parseSecret('s', ' sk_live_2 ')).toEqual({ secretKey: 'sk_live_2', webhookSecret: undefined });
-    expect(() => parseSecret('s', '{"webhookSecret":"whsec_1"}')).toThrow(PaymentProviderMisconfigured);
+  test('a Secrets Manager secret is the bare value or JSON with the one field asked for', () => {
+    expect(parseSecret('s', '{"secretKey":"sk_test_1"}', 'secretKey')).toBe('sk_test_1');
+    expect(parseSecret('s', ' sk_live_2 ', 'secretKey')).toBe('sk_live_2');
+    expect(parseSecret('w', '{"webhookSecret":"whsec_1"}', 'webhookSecret')).toBe('whsec_1');
+    // The signing secret lives apart: the key's secret does not provide it.
+    expect(() => parseSecret('s', '{"secretKey":"sk_test_1"}', 'webhookSecret')).toThrow(PaymentProviderMisconfigured);
   });
 });

@@ -3,9 +3,20 @@ import { stripeSettings } from './config';
 import { PaymentProviderMisconfigured } from './errors';
 
 /**
+ * The Stripe API version this code is written against, sent on every request. Pinned here
+ * rather than left to the SDK's default, so upgrading the stripe package never changes the API's
+ * behaviour unnoticed: the `satisfies` fails the type check until this line is moved on on
+ * purpose (and the local Stripe server's IMPLEMENTED_API_VERSIONS with it). A real Stripe
+ * account's webhook endpoint should be created with the same version (README).
+ */
+export const STRIPE_API_VERSION = '2026-10-28.endive' satisfies Stripe.LatestApiVersion;
+
+/**
  * The stripe SDK client, created once per process from configuration (config.ts). The SDK
- * retries connection errors, 409s and 5xx itself, three times with backoff, reusing the same
- * Idempotency-Key on every attempt, so a lost response never charges twice.
+ * retries connection errors and 409s itself, three times with backoff, reusing the same
+ * Idempotency-Key on every attempt, so a lost response never charges twice. A 500 it does not
+ * retry (Stripe answers it with Stripe-Should-Retry: false and replays it to the same key):
+ * idempotency.ts moves on to a fresh key once it is safe.
  */
 let client: Promise<Stripe> | undefined;
 
@@ -13,6 +24,7 @@ export function stripeClient(): Promise<Stripe> {
   client ??= stripeSettings().then(
     ({ secretKey, apiUrl }) =>
       new Stripe(secretKey, {
+        apiVersion: STRIPE_API_VERSION,
         maxNetworkRetries: 3,
         timeout: 20_000,
         appInfo: { name: 'crowdstart' },

@@ -4,23 +4,23 @@ import { PaymentProviderMisconfigured } from './errors';
 /**
  * Where the Stripe keys come from, read once per process and never from code:
  *
- * | variable              | meaning                                                                  |
- * | --------------------- | ------------------------------------------------------------------------ |
- * | STRIPE_SECRET_KEY     | the secret key itself (local stack, CI, a developer's test account)     |
- * | STRIPE_SECRET_NAME    | on AWS: the Secrets Manager secret holding the keys (set with the grant) |
- * | STRIPE_WEBHOOK_SECRET | the `whsec_…` webhook signing secret (else the secret's `webhookSecret`) |
- * | STRIPE_API_URL        | another API base URL, e.g. the local Stripe server (`http://127.0.0.1:…`) |
+ * | variable                   | meaning                                                                   |
+ * | -------------------------- | ------------------------------------------------------------------------- |
+ * | STRIPE_SECRET_KEY          | the secret key itself (local stack, CI, a developer's test account)       |
+ * | STRIPE_SECRET_NAME         | on AWS: the Secrets Manager secret holding the secret key (set with the grant) |
+ * | STRIPE_WEBHOOK_SECRET      | the `whsec_…` webhook signing secret itself                               |
+ * | STRIPE_WEBHOOK_SECRET_NAME | on AWS: the secret holding only the signing secret; the webhook function gets this one and not STRIPE_SECRET_NAME, so it cannot read the secret key |
+ * | STRIPE_API_URL             | another API base URL, e.g. the local Stripe server (`http://127.0.0.1:…`)  |
  *
- * The secret named by STRIPE_SECRET_NAME is JSON `{ "secretKey": "sk_…", "webhookSecret": "whsec_…" }`
- * or just the secret key as plain text.
+ * A secret is the bare value or JSON: `{ "secretKey": "sk_…" }`, `{ "webhookSecret": "whsec_…" }`.
  */
 export interface StripeSettings {
   readonly secretKey: string;
-  readonly webhookSecret: string | undefined;
   readonly apiUrl: string | undefined;
 }
 
 let settings: Promise<StripeSettings> | undefined;
+let signingSecret: Promise<string> | undefined;
 
 /** The settings, fetched on first use; a failed fetch is forgotten so the next call tries again. */
 export function stripeSettings(): Promise<StripeSettings> {
@@ -31,43 +31,52 @@ export function stripeSettings(): Promise<StripeSettings> {
   return settings;
 }
 
-async function loadSettings(): Promise<StripeSettings> {
-  const apiUrl = process.env.STRIPE_API_URL || undefined;
-  const webhookSecret = process.env.STRIPE_WEBHOOK_SECRET || undefined;
-  const secretKey = process.env.STRIPE_SECRET_KEY;
-  if (secretKey) return { secretKey, webhookSecret, apiUrl };
-  const secretName = process.env.STRIPE_SECRET_NAME;
-  if (!secretName) throw new PaymentProviderMisconfigured('Neither STRIPE_SECRET_KEY nor STRIPE_SECRET_NAME is set');
-  const stored = await readSecret(secretName);
-  return { secretKey: stored.secretKey, webhookSecret: webhookSecret ?? stored.webhookSecret, apiUrl };
+/** The webhook signing secret, fetched on first use like the settings. */
+export function webhookSigningSecret(): Promise<string> {
+  signingSecret ??= fromEnvOrSecret('STRIPE_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_SECRET_NAME', 'webhookSecret').catch((error: unknown) => {
+    signingSecret = undefined;
+    throw error;
+  });
+  return signingSecret;
 }
 
-async function readSecret(name: string): Promise<{ secretKey: string; webhookSecret: string | undefined }> {
+async function loadSettings(): Promise<StripeSettings> {
+  const secretKey = await fromEnvOrSecret('STRIPE_SECRET_KEY', 'STRIPE_SECRET_NAME', 'secretKey');
+  return { secretKey, apiUrl: process.env.STRIPE_API_URL || undefined };
+}
+
+async function fromEnvOrSecret(valueVar: string, nameVar: string, field: SecretField): Promise<string> {
+  const value = process.env[valueVar];
+  if (value) return value;
+  const name = process.env[nameVar];
+  if (!name) throw new PaymentProviderMisconfigured(`Neither ${valueVar} nor ${nameVar} is set`);
+  return parseSecret(name, await readSecret(name), field);
+}
+
+async function readSecret(name: string): Promise<string> {
   const client = new SecretsManagerClient({});
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: name }));
     if (!SecretString) throw new PaymentProviderMisconfigured(`Secret ${name} has no string value`);
-    return parseSecret(name, SecretString);
+    return SecretString;
   } finally {
     client.destroy();
   }
 }
 
-/** JSON with `secretKey` (and optionally `webhookSecret`), or the bare key. */
-export function parseSecret(name: string, text: string): { secretKey: string; webhookSecret: string | undefined } {
+export type SecretField = 'secretKey' | 'webhookSecret';
+
+/** The bare value, or the `field` of a JSON secret. */
+export function parseSecret(name: string, text: string, field: SecretField): string {
   const trimmed = text.trim();
-  if (!trimmed.startsWith('{')) return { secretKey: trimmed, webhookSecret: undefined };
-  let parsed: { secretKey?: unknown; webhookSecret?: unknown };
+  if (!trimmed.startsWith('{')) return trimmed;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(trimmed) as typeof parsed;
+    parsed = JSON.parse(trimmed) as Record<string, unknown>;
   } catch (cause) {
-    throw new PaymentProviderMisconfigured(`Secret ${name} is neither JSON nor a bare key`, cause);
+    throw new PaymentProviderMisconfigured(`Secret ${name} is neither JSON nor a bare value`, cause);
   }
-  if (typeof parsed.secretKey !== 'string' || !parsed.secretKey) {
-    throw new PaymentProviderMisconfigured(`Secret ${name} has no "secretKey"`);
-  }
-  return {
-    secretKey: parsed.secretKey,
-    webhookSecret: typeof parsed.webhookSecret === 'string' ? parsed.webhookSecret : undefined,
-  };
+  const value = parsed[field];
+  if (typeof value !== 'string' || !value) throw new PaymentProviderMisconfigured(`Secret ${name} has no "${field}"`);
+  return value;
 }

@@ -1,6 +1,7 @@
 import { getStripeCustomerId, saveStripeCustomerId } from '../dynamodb/customer-repository';
 import { stripeClient } from './client';
 import { toPaymentError } from './errors';
+import { withFreshKeys } from './idempotency';
 
 /**
  * The Stripe customer behind one of our customers, created on first need. Idempotent twice over:
@@ -28,7 +29,10 @@ export interface CustomerDetails {
 export async function createStripeCustomer(customerId: string, details: CustomerDetails = {}): Promise<string> {
   const stripe = await stripeClient();
   try {
-    const customer = await stripe.customers.create({ metadata: { customerId } }, { idempotencyKey: `customer-${customerId}-create` });
+    // After a 500 a fresh key may leave an unused customer behind, never a second one on the profile.
+    const customer = await withFreshKeys(`customer-${customerId}-create`, (idempotencyKey) =>
+      stripe.customers.create({ metadata: { customerId } }, { idempotencyKey }),
+    );
     if (details.email || details.name) {
       await stripe.customers.update(customer.id, {
         ...(details.email ? { email: details.email } : {}),

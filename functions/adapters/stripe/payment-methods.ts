@@ -4,6 +4,7 @@ import { NotFound, ValidationFailed } from '../../domain/errors';
 import { getStripeCustomerId } from '../dynamodb/customer-repository';
 import { stripeClient } from './client';
 import { isCardError, isMissing, toPaymentError } from './errors';
+import { withFreshKeys } from './idempotency';
 
 /**
  * Saved cards: a SetupIntent attaches a card to the customer's Stripe customer; listing and
@@ -27,6 +28,7 @@ export interface CreateSetupIntentInput {
   readonly stripeCustomerId: string;
   /** A card to save right away (`pm_…` or a test token); without it the client confirms. */
   readonly paymentMethodId?: string;
+  /** Where 3-D Secure returns to; only used with a card (without one, the client confirms and passes its own). */
   readonly returnUrl?: string;
   /** The caller's Idempotency-Key, if the API request had one. */
   readonly idempotencyKey?: string;
@@ -39,11 +41,13 @@ export async function createSetupIntent(input: CreateSetupIntentInput): Promise<
     customer: input.stripeCustomerId,
     allowed_payment_method_types: ['card'],
     usage: 'off_session',
-    ...(input.paymentMethodId ? { payment_method: input.paymentMethodId, confirm: true } : {}),
-    ...(input.returnUrl ? { return_url: input.returnUrl } : {}),
+    // Stripe takes return_url only together with confirm=true.
+    ...(input.paymentMethodId ? { payment_method: input.paymentMethodId, confirm: true, ...(input.returnUrl ? { return_url: input.returnUrl } : {}) } : {}),
   };
   try {
-    const intent = await stripe.setupIntents.create(params, input.idempotencyKey ? { idempotencyKey: `setup-${input.idempotencyKey}` } : {});
+    const intent = input.idempotencyKey
+      ? await withFreshKeys(`setup-${input.idempotencyKey}`, (idempotencyKey) => stripe.setupIntents.create(params, { idempotencyKey }))
+      : await stripe.setupIntents.create(params);
     return setupResultOf(intent);
   } catch (error) {
     if (isCardError(error)) {

@@ -1,15 +1,18 @@
 import type Stripe from 'stripe';
 import { stripeClient } from './client';
 import { isCardError, PaymentRequestRejected, toPaymentError } from './errors';
+import { withFreshKeys } from './idempotency';
 
 /**
  * Charging, refunding and cancelling the payment of an order. Every call carries an
  * idempotency key derived from the order id, so a workflow step retried after a lost response
- * (or the SDK's own retries) finds the first PaymentIntent instead of charging again.
+ * (or the SDK's own retries) finds the first PaymentIntent instead of charging again. After a
+ * 500, which Stripe replays to its key, idempotency.ts moves on to `<key>~2`, `<key>~3` … once
+ * Stripe shows the work did not happen.
  *
  * | call          | idempotency key                                  |
  * | ------------- | ------------------------------------------------ |
- * | chargeOrder   | `order-<orderId>-pay` (`-pay-<n>` for attempt n > 1, e.g. a new card) |
+ * | chargeOrder   | `order-<orderId>-pay` creates the intent, `order-<orderId>-pay-confirm` confirms it (`-pay-<n>` for attempt n > 1, e.g. a new card) |
  * | refundOrder   | `order-<orderId>-refund` (one refund per order)  |
  * | cancelPayment | `order-<orderId>-cancel`                         |
  */
@@ -54,8 +57,10 @@ export type ChargeResult =
     };
 
 /**
- * Creates and confirms the order's PaymentIntent (automatic capture, cards only). Throws
- * PaymentProviderUnavailable for transient trouble, which the workflow retries with the same key.
+ * Creates the order's PaymentIntent (automatic capture, cards only), then confirms it: two
+ * calls, so that a 500 on the create (which moves no money) can be retried under a fresh key,
+ * and one on the confirm is settled by reading the intent, whose status says whether the charge
+ * happened. Throws PaymentProviderUnavailable for transient trouble, which the workflow retries.
  */
 export async function chargeOrder(input: ChargeOrderInput): Promise<ChargeResult> {
   const stripe = await stripeClient();
@@ -65,16 +70,27 @@ export async function chargeOrder(input: ChargeOrderInput): Promise<ChargeResult
     payment_method: input.paymentMethodId,
     allowed_payment_method_types: ['card'],
     capture_method: 'automatic',
-    confirm: true,
     metadata: { orderId: input.orderId },
     ...(input.stripeCustomerId ? { customer: input.stripeCustomerId } : {}),
+  };
+  // Stripe takes return_url and off_session on a create only with confirm=true: they go here.
+  const confirmation: Stripe.PaymentIntentConfirmParams = {
     ...(input.returnUrl ? { return_url: input.returnUrl } : {}),
     ...(input.offSession ? { off_session: true } : {}),
   };
   const attempt = input.attempt ?? 1;
-  const idempotencyKey = `order-${input.orderId}-pay${attempt > 1 ? `-${attempt}` : ''}`;
+  const baseKey = `order-${input.orderId}-pay${attempt > 1 ? `-${attempt}` : ''}`;
   try {
-    return resultOf(await stripe.paymentIntents.create(params, { idempotencyKey }));
+    const created = await withFreshKeys(baseKey, (idempotencyKey) => stripe.paymentIntents.create(params, { idempotencyKey }));
+    const confirmed = await withFreshKeys(
+      `${baseKey}-confirm`,
+      (idempotencyKey) => stripe.paymentIntents.confirm(created.id, confirmation, { idempotencyKey }),
+      async () => {
+        const intent = await stripe.paymentIntents.retrieve(created.id);
+        return intent.status === 'requires_confirmation' ? undefined : intent;
+      },
+    );
+    return resultOf(confirmed);
   } catch (error) {
     if (isCardError(error)) return declined(error);
     const translated = toPaymentError(error);
@@ -105,9 +121,14 @@ export type RefundResult =
 export async function refundOrder(input: { orderId: string; paymentIntentId: string; amount?: number }): Promise<RefundResult> {
   const stripe = await stripeClient();
   try {
-    const refund = await stripe.refunds.create(
-      { payment_intent: input.paymentIntentId, ...(input.amount !== undefined ? { amount: input.amount } : {}) },
-      { idempotencyKey: `order-${input.orderId}-refund` },
+    const refund = await withFreshKeys(
+      `order-${input.orderId}-refund`,
+      (idempotencyKey) =>
+        stripe.refunds.create({ payment_intent: input.paymentIntentId, ...(input.amount !== undefined ? { amount: input.amount } : {}) }, { idempotencyKey }),
+      async () => {
+        const { data } = await stripe.refunds.list({ payment_intent: input.paymentIntentId, limit: 10 });
+        return data.find((refund) => refund.status !== 'failed' && refund.status !== 'canceled');
+      },
     );
     if (refund.status === 'failed' || refund.status === 'canceled') {
       throw new PaymentRequestRejected(`Refund ${refund.id} ${refund.status}`, refund.failure_reason, undefined);
@@ -127,7 +148,14 @@ export async function refundOrder(input: { orderId: string; paymentIntentId: str
 export async function cancelPayment(input: { orderId: string; paymentIntentId: string }): Promise<{ status: 'canceled' | 'succeeded' }> {
   const stripe = await stripeClient();
   try {
-    await stripe.paymentIntents.cancel(input.paymentIntentId, {}, { idempotencyKey: `order-${input.orderId}-cancel` });
+    await withFreshKeys(
+      `order-${input.orderId}-cancel`,
+      (idempotencyKey) => stripe.paymentIntents.cancel(input.paymentIntentId, {}, { idempotencyKey }),
+      async () => {
+        const intent = await stripe.paymentIntents.retrieve(input.paymentIntentId);
+        return intent.status === 'canceled' ? intent : undefined;
+      },
+    );
     return { status: 'canceled' };
   } catch (error) {
     const translated = toPaymentError(error);

@@ -1,16 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiBody, RequestContext } from './context';
-import { DEFAULT_API_VERSION, json, type Engine, type Origin } from './engine';
-import { apiError, StripeApiError, unauthorized, unrecognizedUrl } from './errors';
+import { DEFAULT_API_VERSION, IMPLEMENTED_API_VERSIONS, json, type Engine, type Origin } from './engine';
+import { apiError, invalidRequest, StripeApiError, unauthorized, unrecognizedUrl } from './errors';
 import { parseForm, type FormObject } from './form';
 import { remember, replayFor, type KeyedRequest, type StoredResponse } from './idempotency';
-import { stringList } from './params';
+import { refuseUnknownParams, stringList } from './params';
 import { matchRoute, ROUTES, type Route } from './routes';
 
 /**
- * One `/v1` request, the way Stripe's API treats it: bearer authentication with a test key,
- * form-encoded params, fault injection around the work, Idempotency-Key replay for POSTs, one
- * transaction per mutation, and `expand[]` on the answer.
+ * One `/v1` request, the way Stripe's API treats it: a test key (Bearer or Basic auth), a
+ * Stripe-Version this server implements, form-encoded params the endpoint declares, fault
+ * injection around the work, Idempotency-Key replay for POSTs (GET and DELETE ignore the key, as
+ * Stripe does), one transaction per mutation, and `expand[]` on the answer.
  */
 export interface ApiRequest {
   readonly method: string;
@@ -23,55 +24,77 @@ export interface ApiRequest {
 
 export interface ApiResponse extends StoredResponse {
   readonly headers: Record<string, string>;
+  /** The work is done, but the client never hears of it: the server drops the connection. */
+  readonly dropConnection?: true;
 }
 
 export function handleApiRequest(engine: Engine, request: ApiRequest): ApiResponse {
   authenticate(request.headers.authorization);
+  const apiVersion = checkedApiVersion(header(request.headers, 'stripe-version'));
   const match = matchRoute(ROUTES, request.method, request.pathname);
   if (!match) throw unrecognizedUrl(request.method, request.pathname);
   const params = parseForm(request.method === 'POST' ? request.body : request.query);
-  const origin: Origin = {
-    requestId: request.requestId,
-    idempotencyKey: header(request.headers, 'idempotency-key') ?? null,
-    apiVersion: header(request.headers, 'stripe-version') ?? DEFAULT_API_VERSION,
-  };
-  const fault = engine.faults.next();
-  if (fault === 'before') throw apiError();
+  refuseUnknownParams(params, match.route.params);
+  const key = request.method === 'POST' ? header(request.headers, 'idempotency-key') : undefined;
+  const origin: Origin = { requestId: request.requestId, idempotencyKey: key ?? null, apiVersion };
   const result =
     request.method === 'GET'
-      ? { status: 200, body: engine.read(origin, (context) => answer(context, match.route, params, match.path)) }
-      : mutation(engine, origin, request, match, params);
-  // The work is done (and kept under the key), but the client never hears of it.
-  if (fault === 'after') throw apiError();
+      ? read(engine, origin, match, params)
+      : mutation(engine, origin, { key, method: request.method, path: request.pathname, params }, match);
   return {
     status: result.status,
     body: result.body,
     headers: {
-      'stripe-version': origin.apiVersion,
-      ...(origin.idempotencyKey ? { 'idempotency-key': origin.idempotencyKey } : {}),
-      ...('replayed' in result && result.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      'stripe-version': apiVersion,
+      ...(key ? { 'idempotency-key': key } : {}),
+      ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}),
+      // What Stripe sends with a 500: a retry with the same key would only replay it.
+      ...(result.status >= 500 ? { 'stripe-should-retry': 'false' } : {}),
     },
+    ...(result.dropConnection ? { dropConnection: true } : {}),
   };
 }
 
+type Outcome = StoredResponse & { replayed?: boolean; dropConnection?: true };
+
+function read(engine: Engine, origin: Origin, match: { route: Route; path: Record<string, string> }, params: FormObject): Outcome {
+  const fault = engine.faults.next();
+  if (fault === 'before') return serverError();
+  const body = engine.read(origin, (context) => answer(context, match.route, params, match.path));
+  return { status: 200, body, ...(fault === 'after' ? { dropConnection: true as const } : {}) };
+}
+
+/**
+ * A POST or DELETE. Under an Idempotency-Key, the first outcome of an execution is kept and
+ * replayed for 24 hours, a 500 included (Stripe's rule: a key that got a 500 keeps getting it,
+ * so a client must move on to another key once it knows nothing happened).
+ */
 function mutation(
   engine: Engine,
   origin: Origin,
-  request: ApiRequest,
+  request: Omit<KeyedRequest, 'key'> & { key: string | undefined },
   match: { route: Route; path: Record<string, string> },
-  params: FormObject,
-): StoredResponse & { replayed: boolean } {
-  const keyed: KeyedRequest | undefined = origin.idempotencyKey
-    ? { key: origin.idempotencyKey, method: request.method, path: request.pathname, params }
-    : undefined;
+): Outcome {
+  const keyed: KeyedRequest | undefined = request.key ? { ...request, key: request.key } : undefined;
   const replay = keyed && replayFor(engine.store, keyed, Date.now());
   if (replay) return { ...replay, replayed: true };
+  const fault = engine.faults.next();
+  if (fault === 'before') {
+    const failed = serverError();
+    if (keyed) remember(engine.store, keyed, failed, Date.now());
+    return failed;
+  }
   const response = engine.mutate(origin, (context) => {
-    const outcome = committedOutcome(() => answer(context, match.route, params, match.path));
+    const outcome = committedOutcome(() => answer(context, match.route, request.params, match.path));
     if (keyed) remember(engine.store, keyed, outcome, Date.now());
     return outcome;
   });
-  return { ...response, replayed: false };
+  return fault === 'after' ? { ...response, dropConnection: true } : response;
+}
+
+function serverError(): StoredResponse {
+  const error = apiError();
+  return { status: error.status, body: json({ error: error.body }) };
 }
 
 /**
@@ -108,9 +131,12 @@ function expandPath(context: RequestContext, value: unknown, path: readonly stri
   return { ...record, [head]: expandPath(context, resolved, rest) };
 }
 
-/** Any test-mode secret or restricted key is accepted: the server has a single account. */
+/**
+ * Any test-mode secret or restricted key is accepted (the server has a single account), sent as
+ * a Bearer token or as the Basic-auth user name (`curl -u sk_test_…:`), the two ways Stripe takes.
+ */
 function authenticate(authorization: string | undefined): void {
-  const key = authorization?.match(/^Bearer (\S+)$/)?.[1];
+  const key = bearerKey(authorization) ?? basicAuthKey(authorization);
   if (!key) {
     throw unauthorized(
       "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
@@ -119,6 +145,27 @@ function authenticate(authorization: string | undefined): void {
   if (!/^(sk|rk)_test_/.test(key)) {
     throw unauthorized(`Invalid API Key provided: ${key.slice(0, 8)}****. The local Stripe server accepts test keys (sk_test_…) only.`);
   }
+}
+
+function bearerKey(authorization: string | undefined): string | undefined {
+  return authorization?.match(/^Bearer (\S+)$/)?.[1];
+}
+
+function basicAuthKey(authorization: string | undefined): string | undefined {
+  const encoded = authorization?.match(/^Basic (\S+)$/)?.[1];
+  if (!encoded) return undefined;
+  const user = Buffer.from(encoded, 'base64').toString('utf8').split(':')[0];
+  return user || undefined;
+}
+
+/** No header: the account's default version. Another version than the implemented ones: 400. */
+function checkedApiVersion(requested: string | undefined): string {
+  if (requested === undefined) return DEFAULT_API_VERSION;
+  if ((IMPLEMENTED_API_VERSIONS as readonly string[]).includes(requested)) return requested;
+  if (!/^\d{4}-\d{2}-\d{2}(\.\w+)?$/.test(requested)) throw invalidRequest(`Invalid Stripe API version: ${requested}`);
+  throw invalidRequest(
+    `Stripe API version ${requested} is not implemented by the local Stripe server; it implements ${IMPLEMENTED_API_VERSIONS.join(', ')}.`,
+  );
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

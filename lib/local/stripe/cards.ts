@@ -8,13 +8,23 @@ import { createHash } from 'node:crypto';
  */
 export interface TestCard {
   readonly token: string;
-  readonly brand: 'visa' | 'mastercard' | 'amex';
+  readonly brand: 'visa' | 'mastercard' | 'amex' | 'discover';
   readonly last4: string;
   readonly funding: 'credit' | 'debit';
-  /** 'always': every payment and setup needs 3-D Secure, even off-session ones. */
-  readonly authentication: 'always' | 'never';
+  /**
+   * 'always': every payment and setup needs 3-D Secure, even off-session ones.
+   * 'unless_set_up': setting the card up needs it, and so does every payment until a SetupIntent
+   * has set it up; after that no payment does (4000002500003155).
+   */
+  readonly authentication: 'always' | 'unless_set_up' | 'never';
   /** Set when the issuer declines the charge (after authentication, if any). */
   readonly decline?: { readonly code: string; readonly declineCode: string; readonly message: string };
+  /**
+   * Whether a declining card can still be attached to a customer. Stripe checks a card when it is
+   * attached or set up, so its decline cards fail there too; only 4000000000000341
+   * (`pm_card_chargeCustomerFail`) attaches and then fails every charge.
+   */
+  readonly attachable?: true;
 }
 
 const declined = (declineCode: string, message = 'Your card was declined.', code = 'card_declined') => ({
@@ -27,7 +37,9 @@ const CARDS: readonly TestCard[] = [
   { token: 'pm_card_visa', brand: 'visa', last4: '4242', funding: 'credit', authentication: 'never' },
   { token: 'pm_card_visa_debit', brand: 'visa', last4: '5556', funding: 'debit', authentication: 'never' },
   { token: 'pm_card_mastercard', brand: 'mastercard', last4: '4444', funding: 'credit', authentication: 'never' },
+  { token: 'pm_card_mastercard_debit', brand: 'mastercard', last4: '8210', funding: 'debit', authentication: 'never' },
   { token: 'pm_card_amex', brand: 'amex', last4: '8431', funding: 'credit', authentication: 'never' },
+  { token: 'pm_card_discover', brand: 'discover', last4: '1117', funding: 'credit', authentication: 'never' },
   {
     token: 'pm_card_chargeDeclined',
     brand: 'visa',
@@ -35,6 +47,23 @@ const CARDS: readonly TestCard[] = [
     funding: 'credit',
     authentication: 'never',
     decline: declined('generic_decline'),
+  },
+  {
+    token: 'pm_card_visa_chargeDeclined',
+    brand: 'visa',
+    last4: '0002',
+    funding: 'credit',
+    authentication: 'never',
+    decline: declined('generic_decline'),
+  },
+  {
+    token: 'pm_card_chargeCustomerFail',
+    brand: 'visa',
+    last4: '0341',
+    funding: 'credit',
+    authentication: 'never',
+    decline: declined('generic_decline'),
+    attachable: true,
   },
   {
     token: 'pm_card_chargeDeclinedInsufficientFunds',
@@ -85,6 +114,8 @@ const CARDS: readonly TestCard[] = [
     decline: declined('processing_error', 'An error occurred while processing your card. Try again in a little bit.', 'processing_error'),
   },
   { token: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184', funding: 'credit', authentication: 'always' },
+  { token: 'pm_card_threeDSecure2Required', brand: 'visa', last4: '3220', funding: 'credit', authentication: 'always' },
+  { token: 'pm_card_authenticationRequiredOnSetup', brand: 'visa', last4: '3155', funding: 'credit', authentication: 'unless_set_up' },
   {
     token: 'pm_card_authenticationRequiredChargeDeclinedInsufficientFunds',
     brand: 'visa',
@@ -100,6 +131,11 @@ const byNumber = new Map(CARDS.map((card) => [`${card.brand}/${card.last4}`, car
 
 export function testCardForToken(token: string): TestCard | undefined {
   return byToken.get(token);
+}
+
+/** Whether Stripe's card check, when the card is attached or set up, refuses it. */
+export function refusedOnAttach(card: TestCard): boolean {
+  return card.decline !== undefined && !card.attachable;
 }
 
 export function testCardFor(brand: string, last4: string): TestCard | undefined {

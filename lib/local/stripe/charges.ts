@@ -22,6 +22,8 @@ export interface ChargeAttempt {
   readonly method: Stripe.PaymentMethod;
   readonly card: TestCard;
   readonly authenticated: boolean;
+  /** False for capture_method=manual: the amount is only authorized until the intent is captured. */
+  readonly capture: boolean;
   /** Why the charge failed; absent when it succeeded. */
   readonly failure?: { readonly code: string; readonly declineCode: string; readonly message: string };
 }
@@ -30,19 +32,20 @@ export interface ChargeAttempt {
 export function recordCharge(context: RequestContext, attempt: ChargeAttempt): Stripe.Charge {
   const { intent, method, failure } = attempt;
   const succeeded = !failure;
+  const captured = succeeded && attempt.capture;
   const charge: Stripe.Charge = {
     id: newId('ch'),
     object: 'charge',
     amount: intent.amount,
-    amount_captured: succeeded ? intent.amount : 0,
+    amount_captured: captured ? intent.amount : 0,
     amount_refunded: 0,
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    balance_transaction: succeeded ? newId('txn') : null,
+    balance_transaction: captured ? newId('txn') : null,
     billing_details: method.billing_details,
     calculated_statement_descriptor: 'CROWDSTART',
-    captured: succeeded,
+    captured,
     created: context.now,
     currency: intent.currency,
     customer: typeof intent.customer === 'string' ? intent.customer : null,
@@ -77,6 +80,14 @@ export function recordCharge(context: RequestContext, attempt: ChargeAttempt): S
   context.store.put(charge);
   context.emit(succeeded ? 'charge.succeeded' : 'charge.failed', charge);
   return charge;
+}
+
+/** Captures an authorized charge (capture_method=manual), in full or `amount` of it. */
+export function captureCharge(context: RequestContext, charge: Stripe.Charge, amount: number): Stripe.Charge {
+  const captured: Stripe.Charge = { ...charge, captured: true, amount_captured: amount, balance_transaction: newId('txn') };
+  context.store.put(captured);
+  context.emit('charge.captured', captured, { captured: false, amount_captured: 0 });
+  return captured;
 }
 
 function outcomeOf(failure: ChargeAttempt['failure']): Stripe.Charge.Outcome {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Handler, RequestContext } from './context';
-import { noSuch } from './errors';
+import { invalidRequest, noSuch } from './errors';
 import { newId } from './ids';
 import { mergeMetadata, nested, optionalString, type Params } from './params';
 
@@ -18,7 +18,7 @@ export const createCustomer: Handler = (context, params) => {
     delinquent: false,
     description: optionalString(params, 'description') ?? null,
     discount: null,
-    email: optionalString(params, 'email') ?? null,
+    email: emailOf(params) ?? null,
     invoice_prefix: newId('x').slice(2, 10).toUpperCase(),
     invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
     livemode: false,
@@ -42,9 +42,10 @@ export const updateCustomer: Handler = (context, params, path) => {
   const current = liveCustomer(context, path['id'] ?? '');
   const defaults = nested(params, 'invoice_settings');
   const defaultMethod = defaults && optionalString(defaults, 'default_payment_method');
+  if (defaultMethod) requireAttached(context, current.id, defaultMethod);
   const updated: Stripe.Customer = {
     ...current,
-    email: pick(params, 'email', current.email),
+    email: params['email'] === undefined ? current.email : (emailOf(params) ?? null),
     name: pick(params, 'name', current.name ?? null),
     description: pick(params, 'description', current.description),
     phone: pick(params, 'phone', current.phone ?? null),
@@ -79,6 +80,29 @@ export function liveCustomer(context: RequestContext, id: string, param?: string
   const customer = context.store.get<Stripe.Customer | Stripe.DeletedCustomer>(id);
   if (!customer || customer.object !== 'customer' || customer.deleted) throw noSuch('customer', id, param);
   return customer;
+}
+
+/** Stripe checks the form of an email address (code email_invalid). */
+function emailOf(params: Params): string | undefined {
+  const email = optionalString(params, 'email');
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    throw invalidRequest(`Invalid email address: ${email}`, 'email_invalid', 'email');
+  }
+  return email;
+}
+
+/** A customer's default payment method must exist and be attached to that customer. */
+function requireAttached(context: RequestContext, customer: string, methodId: string): void {
+  const param = 'invoice_settings[default_payment_method]';
+  const method = context.store.get<Stripe.PaymentMethod>(methodId);
+  if (!method || method.object !== 'payment_method') throw noSuch('PaymentMethod', methodId, param);
+  if (method.customer !== customer) {
+    throw invalidRequest(
+      `The customer does not have a payment method with the ID ${methodId}. The payment method must be attached to the customer.`,
+      'resource_missing',
+      param,
+    );
+  }
 }
 
 /** A param that is present replaces the field; '' clears it (Stripe's unset). */

@@ -1,4 +1,3 @@
-import Stripe from 'stripe';
 import type { ApiBody, RequestContext } from './context';
 import { StripeApiError } from './errors';
 import { recordEvent, subscribed } from './events';
@@ -13,8 +12,14 @@ export interface Origin {
   readonly apiVersion: string;
 }
 
-/** Events carry the API version of the request; this is the one the installed SDK speaks. */
-export const DEFAULT_API_VERSION: string = Stripe.API_VERSION;
+/**
+ * The Stripe API versions whose behaviour this server implements (method-types.ts follows the
+ * 2026 "endive" rules, for one). A request with any other Stripe-Version is refused, so a client
+ * pinned to another version finds out here rather than against Stripe. The first one is the
+ * account's default, used when a request names none; events carry the request's version.
+ */
+export const IMPLEMENTED_API_VERSIONS = ['2026-10-28.endive'] as const;
+export const DEFAULT_API_VERSION: string = IMPLEMENTED_API_VERSIONS[0];
 
 /**
  * The server's shared state and the one way to change it: `mutate` runs a piece of work in a
@@ -24,6 +29,8 @@ export class Engine {
   baseUrl = '';
   /** Event types the webhook endpoint listens to; undefined when there is no endpoint. */
   webhookEvents: readonly string[] | undefined;
+  /** Idempotency-Keys of requests under way: a second request with one gets 409 (idempotency.ts). */
+  readonly keysInUse = new Set<string>();
 
   constructor(
     readonly store: Store,

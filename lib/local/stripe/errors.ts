@@ -58,6 +58,11 @@ export function noSuch(what: string, id: string, param?: string): StripeApiError
   return param ? error : new StripeApiError(404, error.body);
 }
 
+/** Stripe takes some confirmation params on a create only together with `confirm=true`. */
+export function confirmOnly(param: string): StripeApiError {
+  return invalidRequest(`The parameter \`${param}\` can only be used when \`confirm\` is set to true.`, undefined, param);
+}
+
 export function unexpectedState(what: string, message: string): StripeApiError {
   return invalidRequest(message, `${what}_unexpected_state`);
 }

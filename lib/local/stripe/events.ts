@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
 import { listOf, type Handler } from './context';
-import { noSuch } from './errors';
+import { invalidRequest, noSuch } from './errors';
 import { newId } from './ids';
-import { optionalString, pageOf } from './params';
-import type { Store, StoredObject } from './store';
+import { optionalString, pageOf, stringList } from './params';
+import type { EventFilter, Store, StoredObject } from './store';
 
 /**
  * `evt_…` objects: one per state change, stored with the request that caused it, listed newest
@@ -48,9 +48,18 @@ export const retrieveEvent: Handler = (context, _params, path) => {
   return event;
 };
 
-/** `GET /v1/events?type=&limit=&starting_after=` */
-export const listEvents: Handler = (context, params) =>
-  listOf('/v1/events', context.store.listEvents(optionalString(params, 'type'), pageOf(params)));
+/**
+ * `GET /v1/events?type=&types[]=&limit=&starting_after=`: `type` is one event type or a group with
+ * `*` as a wildcard (`charge.*`), `types` up to 20 exact types, as Stripe filters them.
+ */
+export const listEvents: Handler = (context, params) => {
+  const type = optionalString(params, 'type');
+  const types = stringList(params, 'types');
+  if (type && types.length > 0) throw invalidRequest('You may only specify one of these parameters: type, types.', undefined, 'types');
+  if (types.length > 20) throw invalidRequest('You may specify at most 20 types.', undefined, 'types');
+  const filter: EventFilter = type ? { pattern: type } : types.length > 0 ? { types } : {};
+  return listOf('/v1/events', context.store.listEvents(filter, pageOf(params)));
+};
 
 /** Whether an endpoint subscribed to `patterns` ('*', 'payment_intent.*', exact types) wants `type`. */
 export function subscribed(patterns: readonly string[], type: string): boolean {

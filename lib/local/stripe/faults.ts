@@ -1,12 +1,14 @@
 /**
- * Fault injection: a fraction of API calls answer 500 api_error. Half of those fail before doing
- * anything; the other half do the work and then lose the response, the case where only an
- * Idempotency-Key keeps a retry from charging twice.
+ * Fault injection: a fraction of API calls fail. Half of those ('before') answer 500 api_error
+ * without doing anything, a 500 that Stripe keeps under the Idempotency-Key and replays to every
+ * retry with that key; the other half ('after') do the work and then lose the response (the
+ * connection drops), the case where only an Idempotency-Key keeps a retry from charging twice.
  */
 export type Fault = 'none' | 'before' | 'after';
 
 export class FaultInjector {
   private readonly random: () => number;
+  private only: Exclude<Fault, 'none'> | undefined;
 
   /** `seed` makes the sequence of faults repeatable. */
   constructor(
@@ -17,9 +19,11 @@ export class FaultInjector {
     this.random = seed === undefined ? Math.random : mulberry32(seed);
   }
 
-  setRate(rate: number): void {
+  /** `only` makes every fault of that kind (tests that need one kind for certain). */
+  setRate(rate: number, only?: Exclude<Fault, 'none'>): void {
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failureRate must be within 0..1, got ${rate}`);
     this.rate = rate;
+    this.only = only;
   }
 
   get failureRate(): number {
@@ -31,7 +35,7 @@ export class FaultInjector {
     if (this.rate === 0) return 'none';
     const draw = this.random();
     if (draw >= this.rate) return 'none';
-    return draw < this.rate / 2 ? 'before' : 'after';
+    return this.only ?? (draw < this.rate / 2 ? 'before' : 'after');
   }
 }
 

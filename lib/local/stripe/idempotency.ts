@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { idempotencyMismatch, invalidRequest } from './errors';
+import { idempotencyMismatch, invalidRequest, StripeApiError } from './errors';
 import { canonicalForm, type FormObject } from './form';
 import type { IdempotencyRecord, Store } from './store';
 
 /**
- * Stripe's Idempotency-Key rules: the first response to a key (success or a card decline alike)
- * is kept 24 hours and replayed, byte for byte, to a retry with the same method, path and params;
- * the same key with anything else is a 400 idempotency_error. Requests that failed validation
- * keep nothing, so a corrected retry may reuse the key.
+ * Stripe's Idempotency-Key rules (docs.stripe.com/api/idempotent_requests), for POSTs only (GET
+ * and DELETE ignore the header): the first response of an execution under a key (a success, a
+ * card decline or a 500 alike) is kept 24 hours and replayed, byte for byte, to a retry with the
+ * same method, path and params; the same key with anything else is a 400 idempotency_error; a
+ * request whose key is in use by one still under way gets 409 idempotency_key_in_use. Requests
+ * that failed validation keep nothing, so a corrected retry may reuse the key.
  */
 export const RETENTION_MS = 24 * 3600 * 1000;
 const MAX_KEY_LENGTH = 255;
@@ -58,4 +60,23 @@ export function pruneExpired(store: Store, nowMs: number): void {
 
 function fingerprint(params: FormObject): string {
   return createHash('sha256').update(canonicalForm(params)).digest('hex');
+}
+
+/**
+ * Marks a POST's key as in use until the returned release runs (when its response is sent);
+ * throws 409 idempotency_key_in_use while another request holds it. Nothing is kept for the
+ * refused request, so the client's retry (the SDK retries 409s) gets the first one's answer.
+ */
+export function claimKey(inUse: Set<string>, method: string, key: string | undefined): (() => void) | undefined {
+  if (method !== 'POST' || !key) return undefined;
+  if (inUse.has(key)) {
+    throw new StripeApiError(409, {
+      type: 'invalid_request_error',
+      code: 'idempotency_key_in_use',
+      doc_url: 'https://stripe.com/docs/error-codes/idempotency-key-in-use',
+      message: `There is currently another in-progress request using this Idempotency-Key (${key}); try again later.`,
+    });
+  }
+  inUse.add(key);
+  return () => inUse.delete(key);
 }

@@ -4,9 +4,8 @@ import type { Page } from './store';
 
 /**
  * Typed readers over parsed form params, failing the way Stripe does (`parameter_missing`,
- * `parameter_invalid_integer`, …). Params the server does not know are ignored rather than
- * refused: the server implements a subset, and a client sending an extra real Stripe param
- * should keep working.
+ * `parameter_invalid_integer`, …). Which params an endpoint takes at all is its route's
+ * ParamSpec (routes.ts): anything else is refused before a handler runs.
  */
 export type Params = FormObject;
 
@@ -109,4 +108,25 @@ export function pageOf(params: Params): Page {
   const startingAfter = optionalString(params, 'starting_after');
   const endingBefore = optionalString(params, 'ending_before');
   return { limit, ...(startingAfter ? { startingAfter } : {}), ...(endingBefore ? { endingBefore } : {}) };
+}
+
+/**
+ * The parameters one endpoint accepts, as Stripe declares them: `true` for a value (a string or
+ * a list of strings), `'map'` for free-form keys (metadata), a nested spec for an object param.
+ */
+export interface ParamSpec {
+  readonly [name: string]: true | 'map' | ParamSpec;
+}
+
+/**
+ * Refuses what the endpoint does not declare, as Stripe does (`parameter_unknown`), so a typo
+ * such as `retrun_url` fails locally exactly as it would against Stripe instead of being ignored.
+ */
+export function refuseUnknownParams(params: Params, spec: ParamSpec, prefix = ''): void {
+  for (const [name, value] of Object.entries(params)) {
+    const path = prefix ? `${prefix}[${name}]` : name;
+    const declared = spec[name];
+    if (declared === undefined) throw invalidRequest(`Received unknown parameter: ${path}`, 'parameter_unknown', path);
+    if (typeof declared === 'object' && typeof value === 'object' && !Array.isArray(value)) refuseUnknownParams(value, declared, path);
+  }
 }

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import { findCharge, recordCharge } from './charges';
+import { captureCharge, findCharge, recordCharge } from './charges';
 import { listOf, type Handler, type RequestContext } from './context';
 import { changedFields, liveCustomer } from './customers';
-import { cardError, invalidRequest, noSuch, unexpectedState, type StripeApiError } from './errors';
+import { cardError, confirmOnly, invalidRequest, noSuch, unexpectedState, type StripeApiError } from './errors';
 import { clientSecret, newId } from './ids';
 import { methodTypesOf, requireReturnUrlForRedirects } from './method-types';
 import { authenticationStep } from './next-action';
@@ -17,21 +17,26 @@ import {
   requiredString,
   type Params,
 } from './params';
-import { attach, behaviourOf, consumeIfUnattached, findPaymentMethod, usablePaymentMethod } from './payment-methods';
+import { attach, behaviourOf, consumeIfUnattached, findPaymentMethod, needsAuthentication, usablePaymentMethod } from './payment-methods';
 
 /**
- * PaymentIntents with automatic capture: create (optionally confirming), retrieve, update,
- * confirm, cancel, list. One confirmation is one charge attempt on a test card: it succeeds,
- * is declined (402 card_error, the intent back in requires_payment_method with
- * last_payment_error), or needs 3-D Secure (requires_action until the local authenticate helper
- * completes it; off-session it fails with authentication_required instead).
+ * PaymentIntents: create (optionally confirming), retrieve, update, confirm, capture, cancel,
+ * list. One confirmation is one charge attempt on a test card: it succeeds (or, with
+ * capture_method=manual, is authorized and waits in requires_capture), is declined (402
+ * card_error, the intent back in requires_payment_method with last_payment_error), or needs
+ * 3-D Secure (requires_action until the local authenticate helper completes it; off-session or
+ * with error_on_requires_action it fails with authentication_required instead).
  */
 
-/** Local state: where the customer returns after 3-D Secure, and whether they are present. */
+/** Local state of the latest confirmation: where the customer returns after 3-D Secure, whether they are present. */
 interface IntentState {
   returnUrl?: string;
   offSession?: boolean;
+  errorOnRequiresAction?: boolean;
 }
+
+/** Params that a create takes only with confirm=true (Stripe's API reference says so for each). */
+const CONFIRM_ONLY = ['return_url', 'off_session', 'error_on_requires_action'];
 
 const MIN_AMOUNT = 50; // Stripe's minimum charge is about 50 minor units in most currencies.
 const MAX_AMOUNT = 99_999_999;
@@ -39,6 +44,9 @@ const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requir
 const CANCELABLE = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
 
 export const createPaymentIntent: Handler = (context, params) => {
+  const confirmNow = optionalBoolean(params, 'confirm') ?? false;
+  const confirmParam = CONFIRM_ONLY.find((name) => params[name] !== undefined);
+  if (!confirmNow && confirmParam) throw confirmOnly(confirmParam);
   const customer = optionalString(params, 'customer');
   let intent = newIntent(context, params, customer && liveCustomer(context, customer, 'customer').id);
   const methodId = optionalString(params, 'payment_method');
@@ -46,7 +54,7 @@ export const createPaymentIntent: Handler = (context, params) => {
   const state = confirmationState(params, {});
   context.store.put(intent, state);
   context.emit('payment_intent.created', intent);
-  if (!optionalBoolean(params, 'confirm')) return intent;
+  if (!confirmNow) return intent;
   return throwOnFailure(confirm(context, intent, state, { authenticated: false }));
 };
 
@@ -87,6 +95,23 @@ export const confirmPaymentIntent: Handler = (context, params, path) => {
   const state = confirmationState(params, context.store.local(intent.id) as IntentState);
   context.store.put(intent, state);
   return throwOnFailure(confirm(context, intent, state, { authenticated: false }));
+};
+
+/** `POST /v1/payment_intents/{id}/capture`: takes (part of) what a manual-capture intent authorized. */
+export const capturePaymentIntent: Handler = (context, params, path) => {
+  const intent = findIntent(context, path['id'] ?? '');
+  if (intent.status !== 'requires_capture') {
+    throw unexpectedState('payment_intent', `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`);
+  }
+  const amount = optionalInteger(params, 'amount_to_capture') ?? intent.amount_capturable;
+  if (amount <= 0 || amount > intent.amount_capturable) {
+    throw invalidRequest(`The amount to capture must be between 1 and ${intent.amount_capturable}.`, 'amount_too_large', 'amount_to_capture');
+  }
+  captureCharge(context, findCharge(context, String(intent.latest_charge)), amount);
+  const captured: Stripe.PaymentIntent = { ...intent, status: 'succeeded', amount_capturable: 0, amount_received: amount };
+  context.store.put(captured);
+  context.emit('payment_intent.succeeded', captured, changedFields(intent, captured));
+  return captured;
 };
 
 export const cancelPaymentIntent: Handler = (context, params, path) => {
@@ -161,25 +186,27 @@ function confirm(context: RequestContext, intent: Stripe.PaymentIntent, state: I
   if (!options.authenticated) requireReturnUrlForRedirects(intent.automatic_payment_methods, state.returnUrl);
   const method = findPaymentMethod(context, String(intent.payment_method));
   const card = behaviourOf(method);
-  if (card.authentication === 'always' && !options.authenticated) {
-    if (!state.offSession) return { intent: requireAction(context, intent, state) };
+  if (!options.authenticated && needsAuthentication(context, method, card)) {
+    if (!state.offSession && !state.errorOnRequiresAction) return { intent: requireAction(context, intent, state) };
     const failure = { code: 'authentication_required', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' };
     return declined(context, intent, method, card, options.authenticated, failure);
   }
   if (card.decline) return declined(context, intent, method, card, options.authenticated, card.decline);
-  const charge = recordCharge(context, { intent, method, card, authenticated: options.authenticated });
+  const capture = intent.capture_method !== 'manual';
+  const charge = recordCharge(context, { intent, method, card, authenticated: options.authenticated, capture });
   consumeIfUnattached(context, method);
   if (intent.setup_future_usage && typeof intent.customer === 'string') attach(context, method, intent.customer);
   const succeeded: Stripe.PaymentIntent = {
     ...intent,
-    status: 'succeeded',
-    amount_received: intent.amount,
+    status: capture ? 'succeeded' : 'requires_capture',
+    amount_capturable: capture ? 0 : intent.amount,
+    amount_received: capture ? intent.amount : 0,
     latest_charge: charge.id,
     last_payment_error: null,
     next_action: null,
   };
   context.store.put(succeeded);
-  context.emit('payment_intent.succeeded', succeeded, changedFields(intent, succeeded));
+  context.emit(capture ? 'payment_intent.succeeded' : 'payment_intent.amount_capturable_updated', succeeded, changedFields(intent, succeeded));
   return { intent: succeeded };
 }
 
@@ -191,7 +218,7 @@ function declined(
   authenticated: boolean,
   failure: { code: string; declineCode: string; message: string },
 ): Confirmation {
-  const charge = recordCharge(context, { intent, method, card, authenticated, failure });
+  const charge = recordCharge(context, { intent, method, card, authenticated, capture: false, failure });
   const error = {
     type: 'card_error' as const,
     charge: charge.id,
@@ -299,11 +326,15 @@ function withPaymentMethod(context: RequestContext, intent: Stripe.PaymentIntent
   return { ...intent, payment_method: method.id, status: 'requires_confirmation' };
 }
 
-/** return_url and off_session are given per confirmation and remembered for 3-D Secure. */
+/**
+ * return_url is remembered for 3-D Secure; off_session and error_on_requires_action hold for the
+ * confirmation that sends them.
+ */
 function confirmationState(params: Params, previous: IntentState): IntentState {
   const returnUrl = optionalString(params, 'return_url') ?? previous.returnUrl;
-  const offSession = params['off_session'] === undefined ? previous.offSession : offSessionOf(params);
-  return { ...(returnUrl ? { returnUrl } : {}), ...(offSession ? { offSession } : {}) };
+  const offSession = params['off_session'] === undefined ? false : offSessionOf(params);
+  const errorOnRequiresAction = optionalBoolean(params, 'error_on_requires_action') ?? false;
+  return { ...(returnUrl ? { returnUrl } : {}), ...(offSession ? { offSession } : {}), ...(errorOnRequiresAction ? { errorOnRequiresAction } : {}) };
 }
 
 /** `off_session` is a boolean or one of 'one_off' / 'recurring' (both meaning true). */
@@ -326,11 +357,7 @@ function currencyOf(params: Params): string {
 }
 
 function captureMethod(params: Params): Stripe.PaymentIntent.CaptureMethod {
-  const method = optionalEnum(params, 'capture_method', ['automatic', 'automatic_async', 'manual']) ?? 'automatic_async';
-  if (method === 'manual') {
-    throw invalidRequest('capture_method=manual is not supported by the local Stripe server.', undefined, 'capture_method');
-  }
-  return method;
+  return optionalEnum(params, 'capture_method', ['automatic', 'automatic_async', 'manual']) ?? 'automatic_async';
 }
 
 /** The charge an intent's payments went through, for refunds. */

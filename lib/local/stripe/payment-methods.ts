@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import { fingerprintOf, testCardFor, testCardForToken, type TestCard } from './cards';
+import { fingerprintOf, refusedOnAttach, testCardFor, testCardForToken, type TestCard } from './cards';
 import { listOf, type Handler, type RequestContext } from './context';
 import { liveCustomer } from './customers';
-import { invalidRequest, noSuch } from './errors';
+import { cardError, invalidRequest, noSuch } from './errors';
 import { newId } from './ids';
 import { optionalString, pageOf, requiredString } from './params';
 
@@ -11,9 +11,13 @@ import { optionalString, pageOf, requiredString } from './params';
  * exist; a test token is turned into a real `pm_…` the first time it is used.
  */
 
-/** Local state: Stripe refuses to reuse a card that was detached or spent without a customer. */
-interface PaymentMethodState {
+/**
+ * Local state: Stripe refuses to reuse a card that was detached or spent without a customer, and
+ * remembers that a SetupIntent set a card up (which spares 4000002500003155 later authentication).
+ */
+export interface PaymentMethodState {
   consumed?: boolean;
+  setUp?: boolean;
 }
 
 export const retrievePaymentMethod: Handler = (context, _params, path) => {
@@ -28,6 +32,11 @@ export const attachPaymentMethod: Handler = (context, params, path) => {
   const method = usablePaymentMethod(context, path['id'] ?? '', 'payment_method');
   if (method.customer && method.customer !== customer.id) {
     throw invalidRequest('The payment method you provided has already been attached to a customer.', 'payment_method_unexpected_state');
+  }
+  const card = behaviourOf(method);
+  if (card.decline && refusedOnAttach(card)) {
+    const { code, declineCode, message } = card.decline;
+    throw cardError({ code, decline_code: declineCode, message }, { payment_method: method });
   }
   return attach(context, method, customer.id);
 };
@@ -102,12 +111,21 @@ export function consumeIfUnattached(context: RequestContext, method: Stripe.Paym
   if (!method.customer) context.store.put(method, { consumed: true } satisfies PaymentMethodState);
 }
 
-export function attach(context: RequestContext, method: Stripe.PaymentMethod, customer: string): Stripe.PaymentMethod {
-  if (method.customer === customer) return method;
+export function attach(context: RequestContext, method: Stripe.PaymentMethod, customer: string, state: PaymentMethodState = {}): Stripe.PaymentMethod {
+  if (method.customer === customer) {
+    if (state.setUp) context.store.put(method, state);
+    return method;
+  }
   const attached: Stripe.PaymentMethod = { ...method, customer };
-  context.store.put(attached, {});
+  context.store.put(attached, state);
   context.emit('payment_method.attached', attached);
   return attached;
+}
+
+/** Whether paying or setting up with this card needs 3-D Secure now (see TestCard.authentication). */
+export function needsAuthentication(context: RequestContext, method: Stripe.PaymentMethod, card: TestCard): boolean {
+  if (card.authentication !== 'unless_set_up') return card.authentication === 'always';
+  return !(context.store.local(method.id) as PaymentMethodState).setUp;
 }
 
 /** How the card behind a PaymentMethod behaves (every local PaymentMethod is a test card). */

@@ -6,7 +6,7 @@ import { Engine, errorResponse } from './engine';
 import { invalidRequest } from './errors';
 import { FaultInjector } from './faults';
 import { newId, randomToken } from './ids';
-import { pruneExpired } from './idempotency';
+import { claimKey, pruneExpired } from './idempotency';
 import { handleLocalRequest } from './local-routes';
 import { Store } from './store';
 import { DEFAULT_RETRY, WebhookDispatcher, type Log, type RetryPolicy } from './webhooks';
@@ -39,7 +39,11 @@ export interface StripeServerOptions {
    * `whsec_…`); `events` to every type ('*'; 'payment_intent.*' and exact types also work).
    */
   readonly webhook?: { readonly url: string; readonly secret?: string; readonly events?: readonly string[] };
-  /** Fraction (0..1) of API calls that answer 500 api_error, half before and half after the work. @default 0 */
+  /**
+   * Fraction (0..1) of API calls that fail: half answer 500 api_error without doing anything
+   * (kept under the Idempotency-Key and replayed, as Stripe does), half do the work and then drop
+   * the connection (a lost response, which a retry with the same key recovers). @default 0
+   */
   readonly failureRate?: number;
   /** Makes the injected faults repeatable. */
   readonly faultSeed?: number;
@@ -54,7 +58,8 @@ export interface StripeServer {
   readonly port: number;
   /** The `whsec_…` that signs webhooks; the same after a restart on the same dataDir. */
   readonly webhookSecret: string;
-  setFailureRate(rate: number): void;
+  /** `only` limits the faults to one kind: 'before' (a kept 500) or 'after' (a lost response). */
+  setFailureRate(rate: number, only?: 'before' | 'after'): void;
   /** Sends future (and pending) webhooks to `url`; undefined stops delivering. */
   setWebhookUrl(url: string | undefined): void;
   stop(): Promise<void>;
@@ -85,7 +90,7 @@ export async function startStripeServer(options: StripeServerOptions): Promise<S
     url: engine.baseUrl,
     port,
     webhookSecret,
-    setFailureRate: (rate) => engine.faults.setRate(rate),
+    setFailureRate: (rate, only) => engine.faults.setRate(rate, only),
     setWebhookUrl: (url) => {
       engine.webhookEvents = url ? (options.webhook?.events ?? ['*']) : undefined;
       dispatcher.setEndpoint(endpointFor(url));
@@ -108,19 +113,35 @@ function resolveWebhookSecret(store: Store, given: string | undefined): string {
 
 async function serve(engine: Engine, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const requestId = newId('req');
-  let result: { status: number; body: string; headers: Record<string, string> };
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+  const local = url.pathname.startsWith('/_local/');
+  let result: { status: number; body: string; headers: Record<string, string>; dropConnection?: true };
+  let release: (() => void) | undefined;
   try {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Claimed before the body is read: a request is "under way" from its first byte to its answer.
+    if (!local) release = claimKey(engine.keysInUse, method, headerValue(request.headers['idempotency-key']));
     const body = await readBody(request);
-    const method = request.method ?? 'GET';
-    result = url.pathname.startsWith('/_local/')
+    result = local
       ? handleLocalRequest(engine, { method, pathname: url.pathname, contentType: request.headers['content-type'], body })
       : handleApiRequest(engine, { method, pathname: url.pathname, query: url.search.slice(1), headers: request.headers, body, requestId });
   } catch (error) {
     result = { ...errorResponse(error, engine.log), headers: {} };
   }
-  response.writeHead(result.status, { 'content-type': 'application/json', 'request-id': requestId, ...result.headers });
-  response.end(result.body);
+  try {
+    if (result.dropConnection) {
+      request.socket.destroy(); // a lost response: the work is done and kept under the key
+      return;
+    }
+    response.writeHead(result.status, { 'content-type': 'application/json', 'request-id': requestId, ...result.headers });
+    await new Promise<void>((resolve) => response.end(result.body, resolve));
+  } finally {
+    release?.();
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

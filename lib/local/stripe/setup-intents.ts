@@ -1,12 +1,13 @@
 import type Stripe from 'stripe';
 import type { Handler, RequestContext } from './context';
 import { changedFields, liveCustomer } from './customers';
-import { cardError, invalidRequest, noSuch, StripeApiError, unexpectedState } from './errors';
+import { cardError, confirmOnly, invalidRequest, noSuch, StripeApiError, unexpectedState } from './errors';
 import { clientSecret, newId } from './ids';
 import { methodTypesOf, requireReturnUrlForRedirects } from './method-types';
 import { authenticationStep } from './next-action';
 import { mergeMetadata, optionalBoolean, optionalEnum, optionalString, type Params } from './params';
-import { attach, behaviourOf, findPaymentMethod, usablePaymentMethod } from './payment-methods';
+import { refusedOnAttach } from './cards';
+import { attach, behaviourOf, findPaymentMethod, needsAuthentication, usablePaymentMethod } from './payment-methods';
 
 /**
  * SetupIntents save a card for later: create (optionally confirming), retrieve, confirm, cancel.
@@ -22,6 +23,8 @@ interface SetupState {
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
 
 export const createSetupIntent: Handler = (context, params) => {
+  const confirmNow = optionalBoolean(params, 'confirm') ?? false;
+  if (!confirmNow && params['return_url'] !== undefined) throw confirmOnly('return_url');
   const customerId = optionalString(params, 'customer');
   const customer = customerId ? liveCustomer(context, customerId, 'customer').id : null;
   const id = newId('seti');
@@ -57,8 +60,9 @@ export const createSetupIntent: Handler = (context, params) => {
   const state = stateOf(params, {});
   context.store.put(intent, state);
   context.emit('setup_intent.created', intent);
-  return optionalBoolean(params, 'confirm') ? confirm(context, intent, state, false) : intent;
+  return confirmNow ? confirm(context, intent, state, false) : intent;
 };
+
 
 export const retrieveSetupIntent: Handler = (context, _params, path) => findSetupIntent(context, path['id'] ?? '');
 
@@ -127,13 +131,14 @@ function confirm(context: RequestContext, intent: Stripe.SetupIntent, state: Set
   if (!authenticated) requireReturnUrlForRedirects(intent.automatic_payment_methods, state.returnUrl);
   const method = findPaymentMethod(context, String(intent.payment_method));
   const card = behaviourOf(method);
-  if (card.authentication === 'always' && !authenticated) return requireAction(context, intent, state);
-  if (card.decline) {
+  if (!authenticated && needsAuthentication(context, method, card)) return requireAction(context, intent, state);
+  if (card.decline && refusedOnAttach(card)) {
     const { code, declineCode, message } = card.decline;
     const failed = fail(context, intent, { type: 'card_error', code, decline_code: declineCode, message, payment_method: method });
     throw cardError({ code, decline_code: declineCode, message }, { setup_intent: failed, payment_method: method });
   }
-  if (typeof intent.customer === 'string') attach(context, method, intent.customer);
+  if (typeof intent.customer === 'string') attach(context, method, intent.customer, { setUp: true });
+  else context.store.put(method, { setUp: true });
   const succeeded: Stripe.SetupIntent = { ...intent, status: 'succeeded', last_setup_error: null, next_action: null };
   context.store.put(succeeded);
   context.emit('setup_intent.succeeded', succeeded, changedFields(intent, succeeded));

@@ -35,6 +35,12 @@ export interface ListFilter {
   readonly paymentIntent?: string;
 }
 
+/** Events of one type or a `*` pattern (`charge.*`), or of any of several exact types. */
+export interface EventFilter {
+  readonly pattern?: string;
+  readonly types?: readonly string[];
+}
+
 export interface IdempotencyRecord {
   readonly key: string;
   readonly method: string;
@@ -150,8 +156,12 @@ export class Store {
     return row ? (JSON.parse(row.json) as T) : undefined;
   }
 
-  listEvents<T extends StoredObject>(type: string | undefined, page: Page): { data: T[]; hasMore: boolean } {
-    return type === undefined ? this.page<T>('events', [], [], page) : this.page<T>('events', ['type = ?'], [type], page);
+  listEvents<T extends StoredObject>(filter: EventFilter, page: Page): { data: T[]; hasMore: boolean } {
+    if (filter.types) return this.page<T>('events', [`type IN (${filter.types.map(() => '?').join(', ')})`], [...filter.types], page);
+    if (filter.pattern === undefined) return this.page<T>('events', [], [], page);
+    // `*` matches any run of characters; LIKE's own wildcards in a type are escaped.
+    const like = filter.pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replaceAll('*', '%');
+    return this.page<T>('events', [`type LIKE ? ESCAPE '\\'`], [like], page);
   }
 
   // --- webhook deliveries ----------------------------------------------------------------

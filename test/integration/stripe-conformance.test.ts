@@ -1,0 +1,288 @@
+/**
+ * The local Stripe server held to Stripe's documented rules, through the real `stripe` SDK at the
+ * project's pinned API version (raw HTTP only where the SDK cannot say it: Basic auth, an
+ * Idempotency-Key on a DELETE, a request still under way). Each test names the rule and where
+ * Stripe documents it: the API reference (docs.stripe.com/api), idempotent requests
+ * (docs.stripe.com/api/idempotent_requests), test cards (docs.stripe.com/testing).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Stripe from 'stripe';
+import { STRIPE_API_VERSION } from '../../functions/adapters/stripe/client';
+import { startStripeServer, type StripeServer } from '../../lib/local/stripe/server';
+
+const KEY = 'sk_test_conformance';
+const dataDir = mkdtempSync(join(tmpdir(), 'crowdstart-stripe-conformance-'));
+let server: StripeServer;
+let stripe: Stripe;
+
+/** An SDK client as the adapter configures it, but without retries: each test sees Stripe's first answer. */
+function sdk(options: Partial<Stripe.StripeConfig> = {}): Stripe {
+  const { hostname, port } = new URL(server.url);
+  return new Stripe(KEY, { apiVersion: STRIPE_API_VERSION, host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, ...options });
+}
+
+const key = () => `conformance-${Math.random().toString(36).slice(2)}`;
+const card = { amount: 1500, currency: 'usd', allowed_payment_method_types: ['card'] };
+
+async function rejection(call: Promise<unknown>): Promise<InstanceType<typeof Stripe.errors.StripeError>> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeError) return error;
+    throw error;
+  }
+  throw new Error('expected Stripe to refuse the request');
+}
+
+beforeAll(async () => {
+  server = await startStripeServer({ dataDir });
+  stripe = sdk();
+});
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+afterEach(() => server.setFailureRate(0));
+
+describe('parameters', () => {
+  test('an unknown parameter is a 400 parameter_unknown naming it, at the top level and nested', async () => {
+    // Act
+    const typo = await rejection(stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true, retrun_url: 'https://x.test' } as Stripe.PaymentIntentCreateParams));
+    const customer = await stripe.customers.create();
+    const nested = await rejection(stripe.customers.update(customer.id, { invoice_settings: { footer_typo: 'x' } } as Stripe.CustomerUpdateParams));
+    const onList = await rejection(stripe.events.list({ limt: 3 } as Stripe.EventListParams));
+
+    // Assess
+    expect([typo.statusCode, typo.code, typo.param, typo.message]).toEqual([400, 'parameter_unknown', 'retrun_url', 'Received unknown parameter: retrun_url']);
+    expect([nested.code, nested.param]).toEqual(['parameter_unknown', 'invoice_settings[footer_typo]']);
+    expect([onList.code, onList.param]).toEqual(['parameter_unknown', 'limt']);
+  });
+
+  test.each([
+    ['PaymentIntent', 'return_url', { return_url: 'https://shop.test/back' }],
+    ['PaymentIntent', 'off_session', { off_session: true }],
+    ['PaymentIntent', 'error_on_requires_action', { error_on_requires_action: true }],
+  ])('a %s create takes %s only with confirm=true', async (_what, param, extra) => {
+    const refused = await rejection(stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', ...extra }));
+    const accepted = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true, ...extra });
+    expect([refused.statusCode, refused.type, refused.param]).toEqual([400, 'StripeInvalidRequestError', param]);
+    expect(accepted.status).toBe('succeeded');
+  });
+
+  test('a SetupIntent create takes return_url only with confirm=true', async () => {
+    const customer = await stripe.customers.create();
+    const params = { customer: customer.id, payment_method: 'pm_card_visa', allowed_payment_method_types: ['card'], return_url: 'https://shop.test/back' };
+    const refused = await rejection(stripe.setupIntents.create(params));
+    expect([refused.statusCode, refused.param]).toEqual([400, 'return_url']);
+    expect((await stripe.setupIntents.create({ ...params, confirm: true })).status).toBe('succeeded');
+  });
+
+  test('a malformed customer email is refused with email_invalid', async () => {
+    const created = await rejection(stripe.customers.create({ email: 'ada.example.com' }));
+    const customer = await stripe.customers.create({ email: 'ada@example.com' });
+    const updated = await rejection(stripe.customers.update(customer.id, { email: 'not an email' }));
+    expect([created.statusCode, created.code, created.param]).toEqual([400, 'email_invalid', 'email']);
+    expect([updated.code, updated.param]).toEqual(['email_invalid', 'email']);
+  });
+
+  test("a customer's default payment method must exist and be attached to that customer", async () => {
+    // Prepare
+    const customer = await stripe.customers.create();
+    const other = await stripe.customers.create();
+    const foreign = await stripe.paymentMethods.attach('pm_card_visa', { customer: other.id });
+    const own = await stripe.paymentMethods.attach('pm_card_mastercard', { customer: customer.id });
+
+    // Act
+    const unknown = await rejection(stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: 'pm_does_not_exist' } }));
+    const notAttached = await rejection(stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: foreign.id } }));
+    const updated = await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: own.id } });
+
+    // Assess
+    for (const refused of [unknown, notAttached]) expect([refused.statusCode, refused.code, refused.param]).toEqual([400, 'resource_missing', 'invoice_settings[default_payment_method]']);
+    expect(updated.invoice_settings.default_payment_method).toBe(own.id);
+  });
+});
+
+describe('test cards (docs.stripe.com/testing)', () => {
+  test.each([
+    ['pm_card_discover', 'discover', '1117', 'credit'],
+    ['pm_card_mastercard_debit', 'mastercard', '8210', 'debit'],
+  ])('%s pays, as a %s %s card', async (token, brand, last4, funding) => {
+    const intent = await stripe.paymentIntents.create({ ...card, payment_method: token, confirm: true, expand: ['payment_method'] });
+    expect(intent.status).toBe('succeeded');
+    expect((intent.payment_method as Stripe.PaymentMethod).card).toMatchObject({ brand, last4, funding });
+  });
+
+  test.each(['pm_card_chargeDeclined', 'pm_card_visa_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds'])(
+    '%s cannot be attached to a customer, directly or by a SetupIntent',
+    async (token) => {
+      const customer = await stripe.customers.create();
+      const attached = await rejection(stripe.paymentMethods.attach(token, { customer: customer.id }));
+      const setup = await rejection(stripe.setupIntents.create({ customer: customer.id, payment_method: token, confirm: true, allowed_payment_method_types: ['card'] }));
+      for (const refused of [attached, setup]) expect([refused.statusCode, refused.type, refused.code]).toEqual([402, 'StripeCardError', expect.stringMatching(/declined|insufficient/)]);
+      expect((await stripe.customers.listPaymentMethods(customer.id)).data).toEqual([]);
+    },
+  );
+
+  test('pm_card_chargeCustomerFail attaches, then every charge of the customer is declined', async () => {
+    const customer = await stripe.customers.create();
+    const method = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    const declined = await rejection(stripe.paymentIntents.create({ ...card, customer: customer.id, payment_method: method.id, confirm: true }));
+    expect(method.customer).toBe(customer.id);
+    expect([declined.statusCode, declined.code, declined.decline_code]).toEqual([402, 'card_declined', 'generic_decline']);
+  });
+
+  test('pm_card_threeDSecure2Required needs 3-D Secure for a payment', async () => {
+    const intent = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_threeDSecure2Required', confirm: true });
+    expect(intent.status).toBe('requires_action');
+  });
+
+  test('pm_card_authenticationRequiredOnSetup needs 3-D Secure to be set up, and then none for payments', async () => {
+    // Prepare: a one-time payment needs authentication
+    const oneTime = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_authenticationRequiredOnSetup', confirm: true });
+    const customer = await stripe.customers.create();
+
+    // Act: set the card up, with the customer's 3-D Secure step
+    const setup = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: 'pm_card_authenticationRequiredOnSetup',
+      confirm: true,
+      allowed_payment_method_types: ['card'],
+    });
+    await fetch(`${server.url}/_local/setup_intents/${setup.id}/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const setUp = await stripe.setupIntents.retrieve(setup.id);
+    const offSession = await stripe.paymentIntents.create({
+      ...card,
+      customer: customer.id,
+      payment_method: String(setUp.payment_method),
+      confirm: true,
+      off_session: true,
+    });
+
+    // Assess
+    expect(oneTime.status).toBe('requires_action');
+    expect(setup.status).toBe('requires_action');
+    expect(setUp.status).toBe('succeeded');
+    expect(offSession.status).toBe('succeeded');
+  });
+
+  test('error_on_requires_action fails a payment that would need 3-D Secure instead of waiting', async () => {
+    const declined = await rejection(
+      stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_authenticationRequired', confirm: true, error_on_requires_action: true }),
+    );
+    const intent = (declined.raw as { payment_intent?: Stripe.PaymentIntent }).payment_intent;
+    expect([declined.statusCode, declined.code]).toEqual([402, 'authentication_required']);
+    expect(intent?.status).toBe('requires_payment_method');
+  });
+});
+
+describe('idempotency (docs.stripe.com/api/idempotent_requests)', () => {
+  test('a 500 is kept under its key: a retry with the key gets the same 500, and nothing was done', async () => {
+    // Prepare
+    const idempotencyKey = key();
+    const before = (await stripe.events.list({ type: 'customer.created', limit: 100 })).data.length;
+    server.setFailureRate(1, 'before');
+
+    // Act
+    const first = await rejection(stripe.customers.create({ name: 'Ada' }, { idempotencyKey }));
+    server.setFailureRate(0);
+    const retry = await rejection(stripe.customers.create({ name: 'Ada' }, { idempotencyKey }));
+    const freshKey = await stripe.customers.create({ name: 'Ada' }, { idempotencyKey: key() });
+
+    // Assess
+    expect([first.statusCode, first.headers?.['stripe-should-retry']]).toEqual([500, 'false']);
+    expect([retry.statusCode, retry.headers?.['idempotent-replayed']]).toEqual([500, 'true']);
+    expect(freshKey.name).toBe('Ada');
+    expect((await stripe.events.list({ type: 'customer.created', limit: 100 })).data.length).toBe(before + 1);
+  });
+
+  test('a lost response (the connection drops after the work) is recovered by the retry with the same key', async () => {
+    const idempotencyKey = key();
+    server.setFailureRate(1, 'after');
+    const intent = await sdk({ maxNetworkRetries: 2 }).paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true }, { idempotencyKey });
+    server.setFailureRate(0);
+    expect(intent.status).toBe('succeeded');
+    expect(intent.lastResponse.headers['idempotent-replayed']).toBe('true');
+  });
+
+  test('a request whose key is in use by one still under way gets 409 idempotency_key_in_use', async () => {
+    // Prepare: a first request whose body is still on its way
+    const idempotencyKey = key();
+    const body = 'name=First';
+    const first = httpRequest(`${server.url}/v1/customers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'idempotency-key': idempotencyKey, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length },
+    });
+    const firstAnswer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      first.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      first.on('error', reject);
+    });
+    first.write(body.slice(0, 4));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Act
+    const concurrent = await rejection(stripe.customers.create({ name: 'First' }, { idempotencyKey })).finally(() => first.end(body.slice(4)));
+    const answered = await firstAnswer;
+    const retried = await stripe.customers.create({ name: 'First' }, { idempotencyKey });
+
+    // Assess
+    expect([concurrent.statusCode, concurrent.code]).toEqual([409, 'idempotency_key_in_use']);
+    expect(answered.status).toBe(200);
+    expect(retried.id).toBe((JSON.parse(answered.body) as Stripe.Customer).id);
+    expect(retried.lastResponse.headers['idempotent-replayed']).toBe('true');
+  });
+
+  test('an Idempotency-Key on a DELETE is ignored: it keeps nothing that would block a later POST', async () => {
+    const idempotencyKey = key();
+    const customer = await stripe.customers.create();
+    const deleted = await fetch(`${server.url}/v1/customers/${customer.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}`, 'idempotency-key': idempotencyKey } });
+    const created = await stripe.customers.create({ name: 'After' }, { idempotencyKey });
+    expect(deleted.status).toBe(200);
+    expect(deleted.headers.get('idempotency-key')).toBeNull();
+    expect(created.name).toBe('After');
+  });
+});
+
+describe('the API itself', () => {
+  test('capture_method=manual authorizes, waits in requires_capture, and capture takes the amount', async () => {
+    const authorized = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true, capture_method: 'manual' });
+    const captured = await stripe.paymentIntents.capture(authorized.id, {}, { idempotencyKey: key() });
+    const charge = await stripe.charges.retrieve(String(captured.latest_charge));
+    expect([authorized.status, authorized.amount_capturable, authorized.amount_received]).toEqual(['requires_capture', 1500, 0]);
+    expect([captured.status, captured.amount_capturable, captured.amount_received]).toEqual(['succeeded', 0, 1500]);
+    expect([charge.captured, charge.amount_captured]).toEqual([true, 1500]);
+  });
+
+  test('the pinned Stripe-Version is answered; any version the server does not implement is a 400', async () => {
+    const pinned = await stripe.customers.create();
+    const old = await rejection(sdk({ apiVersion: '2020-08-27' as Stripe.LatestApiVersion }).customers.create());
+    const garbage = await rejection(sdk({ apiVersion: 'tomorrow' as Stripe.LatestApiVersion }).customers.create());
+    expect(pinned.lastResponse.headers['stripe-version']).toBe(STRIPE_API_VERSION);
+    for (const refused of [old, garbage]) expect([refused.statusCode, refused.type]).toEqual([400, 'StripeInvalidRequestError']);
+  });
+
+  test('HTTP Basic auth with the secret key as user name works, as with curl -u sk_test_…:', async () => {
+    const basic = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
+    const res = await fetch(`${server.url}/v1/customers`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Curl' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Stripe.Customer).name).toBe('Curl');
+  });
+
+  test('events filter by type with a * wildcard, and by a list of exact types', async () => {
+    await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true });
+    const charges = await stripe.events.list({ type: 'charge.*', limit: 100 });
+    const exact = await stripe.events.list({ types: ['payment_intent.succeeded', 'charge.succeeded'], limit: 100 });
+    expect(charges.data.length).toBeGreaterThan(0);
+    expect(charges.data.every((event) => event.type.startsWith('charge.'))).toBe(true);
+    expect(new Set(exact.data.map((event) => event.type))).toEqual(new Set(['payment_intent.succeeded', 'charge.succeeded']));
+  });
+});
