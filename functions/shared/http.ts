@@ -48,13 +48,14 @@ type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 /**
  * Wraps a route handler in the shared middy stack: authorization, optional idempotency,
  * parsing and validation with the route's zod schemas, response shaping (JSON, x-request-id,
- * caching headers) and rendering of every error into the contract's error shape.
+ * caching headers) and rendering of every error into the contract's error shape. The result
+ * carries the route's `spec`.
  */
 export function apiHandler<B extends z.ZodType = never, Q extends z.ZodType = never, P extends z.ZodType = never>(
   spec: RouteSpec<B, Q, P>,
   handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>>) => Promise<ApiResponse>,
 ) {
-  return middy<ApiEvent, HttpResult>()
+  const handler = middy<ApiEvent, HttpResult>()
     .use(errorRenderer())
     .use(responseShaper(spec.cacheSeconds))
     .use(authorization(spec.auth))
@@ -70,6 +71,8 @@ export function apiHandler<B extends z.ZodType = never, Q extends z.ZodType = ne
       };
       return (await handle(request as ApiRequest<Out<B>, Out<Q>, Out<P>>)) as unknown as HttpResult;
     });
+  // The route's contract travels with its handler, so tests (the fuzz) read the very schemas it validates with.
+  return Object.assign(handler, { spec });
 }
 
 export const ok = (body: unknown, headers?: Record<string, string>): ApiResponse => ({ statusCode: 200, body, headers });
@@ -185,8 +188,8 @@ function uncarriableText(input: unknown, where: string): { in: string; path: str
 
 function pathOf(visit: Visit): string {
   const keys: string[] = [];
-  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) keys.unshift(at.key);
-  return keys.join('.');
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
 }
 
 function authorization(auth: RouteAuth): MiddlewareObj<ApiEvent, HttpResult> {
