@@ -55,9 +55,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   if (req.httpVersion === '1.1' && !req.headers.host) {
     return sendError(res, 400, 'MALFORMED_REQUEST', 'An HTTP/1.1 request needs a Host header.', requestId, { connection: 'close' });
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url ?? '/');
   // Before routing and the token: a path that cannot be decoded names no resource, whoever asks.
-  if (!isDecodable(url.pathname)) return sendError(res, 400, 'MALFORMED_PATH', 'The path is not valid percent-encoded UTF-8.', requestId);
+  if (!url || !isDecodable(url.pathname)) return sendError(res, 400, 'MALFORMED_PATH', 'The request path is not a valid, percent-encoded UTF-8 URL path.', requestId);
   if (url.pathname === '/auth/.well-known/jwks.json') return sendJson(res, 200, identity.jwks, requestId);
   if (url.pathname === '/auth/.well-known/openid-configuration') {
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
@@ -83,6 +83,15 @@ async function authorize(req: IncomingMessage, identity: LocalIdentity): Promise
   if (!token) return undefined;
   try {
     return await identity.verify(token);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request target as a URL (a path starting with "//" stays a path), or undefined when it is none. */
+function requestUrl(target: string): URL | undefined {
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
   } catch {
     return undefined;
   }

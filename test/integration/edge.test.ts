@@ -120,6 +120,19 @@ describe('paths that are not valid percent-encoded UTF-8', () => {
     expectErrorShape(await api.get('/admin/inventory/%ZZ'), 400, 'MALFORMED_PATH');
   });
 
+  it.each(['http://[/health', 'http://a@b:99999/health'])('answers a request target that is no URL (%s) with 400 MALFORMED_PATH', async (target) => {
+    const res = await rawRequest(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+
+    expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 400, code: 'MALFORMED_PATH' });
+    expect(res.body.requestId).toBe(res.headers['x-request-id']);
+  });
+
+  it('keeps a path that starts with // a path, not a host name', async () => {
+    const res = await rawRequest('GET //evil.example/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+
+    expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status: 404, code: 'ROUTE_NOT_FOUND' });
+  });
+
   it('still routes a well-encoded path parameter to its handler', async () => {
     const res = await api.get('/products/prd_%C3%A9');
 

@@ -62,12 +62,12 @@ const statuses = new Map<number, number>();
 beforeAll(async () => {
   stack = await startStackProcess({ env: { SEED_DEMO: 'false' } });
   api = apiClient(stack.url, stack.dataDir);
-  routes = await Promise.all(
-    ROUTES.map(async (route) => {
-      const module = (await import(`../../functions/api/${route.handler}.ts`)) as { handler: { spec: Spec } };
-      return { ...route, spec: module.handler.spec };
-    }),
-  );
+  routes = [];
+  // One at a time: jest's ESM loader can race on modules that concurrent imports share.
+  for (const route of ROUTES) {
+    const module = (await import(`../../functions/api/${route.handler}.ts`)) as { handler: { spec: Spec } };
+    routes.push({ ...route, spec: module.handler.spec });
+  }
   for (let i = 0; i < 8; i++) tokens.customer.push(await api.token(`fuzz-customer-${i}`));
   for (let i = 0; i < 4; i++) tokens.admin.push(await api.token(`fuzz-admin-${i}`, true));
   await seedRecords();
