@@ -4,10 +4,10 @@ import { OrderNotWaiting, resumeWaitingOrder } from '../adapters/sfn/order-workf
 import { resourceId } from '../domain/customer';
 import { Conflict } from '../domain/errors';
 import { toOrderView } from '../domain/order';
+import { singleLine } from '../domain/text';
 import { apiHandler } from '../shared/http';
 
-const line = (max: number) => z.string().trim().min(1).max(max);
-const bodySchema = z.strictObject({ carrier: line(100), trackingNumber: line(100) });
+const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
 
 /**
  * POST /admin/orders/{orderId}/fulfillment: the merchant shipped a PAID order; resumes the
