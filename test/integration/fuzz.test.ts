@@ -14,6 +14,7 @@ import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import type { z } from 'zod';
 import type { RouteSpec } from '../../functions/shared/http';
 import { ROUTES, type RouteDefinition } from '../../lib/routes';
@@ -92,12 +93,41 @@ async function seedRecords() {
   known.push(sku, product.id, order.id, address.id);
 }
 
-async function send(request: FuzzRequest) {
-  const url = `${stack.url}${request.path}${request.query ? `?${request.query}` : ''}`;
-  const response = await fetch(url, { method: request.method, headers: request.headers, body: request.body });
-  const text = await response.text();
-  statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-  return { status: response.status, requestId: response.headers.get('x-request-id'), text };
+/**
+ * One request on a connection of its own (node:http rather than fetch: no pooled socket the
+ * server may have closed meanwhile, and no client-side refusal of odd requests). An answer that
+ * arrives while the body is still being written counts; the server may close before reading it all.
+ */
+function send(request: FuzzRequest): Promise<{ status: number; requestId: string | null; text: string }> {
+  const target = new URL(stack.url);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: `${request.path}${request.query ? `?${request.query}` : ''}`,
+        headers: { ...request.headers, connection: 'close' },
+        agent: false,
+      },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          resolve({ status, requestId: (res.headers['x-request-id'] as string | undefined) ?? null, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error) => {
+      if (!answered) reject(new Error(`no answer from the stack: ${error.message}`, { cause: error }));
+    });
+    req.end(request.body);
+  });
 }
 
 /** Never a 5xx; every answer carries a request id; every error is JSON in the contract's shape. */
