@@ -12,9 +12,11 @@ const { values } = parseArgs({
     ttl: { type: 'string', default: String(12 * 3600) },
   },
 });
-if (!values.sub) {
-  console.error('usage: npm run token -- --sub <customer id> [--admin] [--ttl seconds]');
+const ttlSeconds = Number(values.ttl);
+// The authorizer refuses a token without a finite exp, so a bad --ttl is refused here, not later.
+if (!values.sub || !Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
+  console.error('usage: npm run token -- --sub <customer id> [--admin] [--ttl seconds, a positive integer]');
   process.exit(2);
 }
 const identity = await loadIdentity(process.env.DATA_DIR ?? '.data', localIssuer(Number(process.env.PORT ?? 3000)));
-console.log(await identity.sign({ sub: values.sub, admin: values.admin, ttlSeconds: Number(values.ttl) }));
+console.log(await identity.sign({ sub: values.sub, admin: values.admin, ttlSeconds }));

@@ -3,14 +3,14 @@ import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository
 import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
-import { addressSchema, resourceId } from '../domain/customer';
+import { addressSchema, paymentMethodIdSchema, resourceId } from '../domain/customer';
 import { NotFound, ValidationFailed } from '../domain/errors';
 import { toOrderView, type Address } from '../domain/order';
 import { apiHandler } from '../shared/http';
 import { logger } from '../shared/logger';
 
 const checkoutSchema = z
-  .strictObject({ paymentMethodId: z.string().trim().min(1).max(255), shippingAddress: addressSchema.optional(), addressId: resourceId.optional() })
+  .strictObject({ paymentMethodId: paymentMethodIdSchema, shippingAddress: addressSchema.optional(), addressId: resourceId.optional() })
   .refine((b) => !(b.shippingAddress && b.addressId), { message: 'Give shippingAddress or addressId, not both', path: ['addressId'] });
 
 /**

@@ -3,11 +3,11 @@ import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
+import { singleLine } from '../domain/text';
 import { apiHandler } from '../shared/http';
 import { actOnOrder } from './order-actions';
 
-const line = (max: number) => z.string().trim().min(1).max(max);
-const bodySchema = z.strictObject({ carrier: line(100), trackingNumber: line(100) });
+const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
 
 /**
  * POST /admin/orders/{orderId}/fulfillment: the merchant shipped a PAID order; resumes the

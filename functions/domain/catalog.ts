@@ -6,21 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Conflict } from './errors';
+import { multiLine, singleLine } from './text';
 
 /**
  * Variants per product. A full replace writes the product plus every old and every new variant
  * item in one TransactWriteItems (at most 100 items): 1 + 2 × 49 = 99.
  */
 export const MAX_VARIANTS = 49;
-
-/** A trimmed, non-empty line of text of at most `max` characters, without control characters. */
-const line = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'Must not be empty')
-    .max(max, `At most ${max} characters`)
-    .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
 
 /**
  * SKUs travel in URL paths (/admin/inventory/{sku}, /cart/items/{sku}) and inside keys, so they
@@ -40,9 +32,9 @@ export type Money = z.output<typeof moneySchema>;
 
 export const variantSchema = z.strictObject({
   sku: skuSchema,
-  name: line(200),
+  name: singleLine(200),
   options: z
-    .record(line(50), line(100))
+    .record(singleLine(50), singleLine(100))
     .refine((options) => Object.keys(options).length <= 10, 'At most 10 options')
     .default({}),
   price: moneySchema,
@@ -54,9 +46,9 @@ export const variantSchema = z.strictObject({
 const readOnly = { id: z.unknown().optional(), createdAt: z.unknown().optional(), updatedAt: z.unknown().optional() };
 
 const productFields = {
-  name: line(200),
-  description: z.string().trim().max(5000, 'At most 5000 characters').default(''),
-  tags: z.array(line(50)).max(20, 'At most 20 tags').default([]),
+  name: singleLine(200),
+  description: multiLine(5000).default(''),
+  tags: z.array(singleLine(50)).max(20, 'At most 20 tags').default([]),
   images: z.array(z.url({ protocol: /^https?$/, error: 'Must be an http(s) URL' }).max(2000)).max(10, 'At most 10 images').default([]),
   variants: z.array(variantSchema).min(1, 'A product needs at least one variant').max(MAX_VARIANTS, `At most ${MAX_VARIANTS} variants`),
 };

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from './errors';
+import { singleLine } from './text';
 
 /** ISO 3166-1 alpha-2: the 249 officially assigned codes (no reserved or user-assigned ones). */
 export const COUNTRY_CODES: ReadonlySet<string> = new Set(
@@ -19,15 +20,6 @@ export const COUNTRY_CODES: ReadonlySet<string> = new Set(
    TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW`.split(/\s+/),
 );
 
-/** A trimmed, non-empty line of text of at most `max` characters, without control characters. */
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'Must not be empty')
-    .max(max, `At most ${max} characters`)
-    .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
-
 /** Country as ISO 3166-1 alpha-2; lower case is accepted and stored upper case. */
 export const countryCode = z
   .string()
@@ -37,12 +29,12 @@ export const countryCode = z
 
 /** The contract's address shape. Unknown fields are refused so that a typo (`zip`) is not lost. */
 export const addressSchema = z.strictObject({
-  name: text(200),
-  line1: text(200),
-  line2: text(200).optional(),
-  city: text(100),
-  region: text(100).optional(),
-  postalCode: text(20),
+  name: singleLine(200),
+  line1: singleLine(200),
+  line2: singleLine(200).optional(),
+  city: singleLine(100),
+  region: singleLine(100).optional(),
+  postalCode: singleLine(20),
   country: countryCode,
 });
 export type Address = z.output<typeof addressSchema>;
@@ -78,7 +70,7 @@ export const phoneNumber = z
 export const profileInputSchema = z
   .strictObject({
     email: z.email('Must be an email address').max(254).toLowerCase().nullish(),
-    name: text(200).nullish(),
+    name: singleLine(200).nullish(),
     phone: phoneNumber.nullish(),
     ...readOnly,
   })
@@ -125,16 +117,19 @@ export const listQuerySchema = z.strictObject({
  */
 export const isTestPaymentMethodToken = (id: string) => /^pm_card_[A-Za-z0-9_]+$/.test(id);
 
+/** A Stripe payment method id (`pm_…`) or test token, as checkout and card saving take it. */
+export const paymentMethodIdSchema = z
+  .string()
+  .trim()
+  .max(255)
+  .regex(/^pm_[A-Za-z0-9_]+$/, 'Must be a Stripe payment method id (pm_…)');
+
 /**
  * POST /me/payment-methods: the card to save, a `pm_…` made by Stripe.js or a test token such as
  * `pm_card_visa`; `returnUrl` is where a card that needs 3-D Secure sends the customer back.
  */
 export const savePaymentMethodSchema = z.strictObject({
-  paymentMethodId: z
-    .string()
-    .trim()
-    .max(255)
-    .regex(/^pm_[A-Za-z0-9_]+$/, 'Must be a Stripe payment method id (pm_…)'),
+  paymentMethodId: paymentMethodIdSchema,
   returnUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
 });
 

@@ -48,13 +48,14 @@ type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 /**
  * Wraps a route handler in the shared middy stack: authorization, optional idempotency,
  * parsing and validation with the route's zod schemas, response shaping (JSON, x-request-id,
- * caching headers) and rendering of every error into the contract's error shape.
+ * caching headers) and rendering of every error into the contract's error shape. The result
+ * carries the route's `spec`.
  */
 export function apiHandler<B extends z.ZodType = never, Q extends z.ZodType = never, P extends z.ZodType = never>(
   spec: RouteSpec<B, Q, P>,
   handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>>) => Promise<ApiResponse>,
 ) {
-  return middy<ApiEvent, HttpResult>()
+  const handler = middy<ApiEvent, HttpResult>()
     .use(errorRenderer())
     .use(responseShaper(spec.cacheSeconds))
     .use(authorization(spec.auth))
@@ -70,6 +71,8 @@ export function apiHandler<B extends z.ZodType = never, Q extends z.ZodType = ne
       };
       return (await handle(request as ApiRequest<Out<B>, Out<Q>, Out<P>>)) as unknown as HttpResult;
     });
+  // The route's contract travels with its handler, so tests (the fuzz) read the very schemas it validates with.
+  return Object.assign(handler, { spec });
 }
 
 export const ok = (body: unknown, headers?: Record<string, string>): ApiResponse => ({ statusCode: 200, body, headers });
@@ -86,18 +89,37 @@ export function requestIdOf(event: ApiEvent): string {
 
 /** The caller from the JWT authorizer's claims, or undefined on a public route without a token. */
 export function callerOf(event: ApiEvent): Caller | undefined {
-  const claims = event.requestContext?.authorizer?.jwt?.claims;
-  const sub = claims?.sub;
+  const sub = event.requestContext?.authorizer?.jwt?.claims?.sub;
   if (typeof sub !== 'string' || sub === '') return undefined;
-  const roles = [...claimList(claims.roles), ...claimList(claims['cognito:groups'])];
-  return { sub, isAdmin: roles.includes('admin') };
+  return { sub, isAdmin: hasAdminRole(verifiedTokenClaims(event, sub)) };
 }
 
-/** API Gateway flattens array claims into "[a b]"; a local caller may pass a real array. */
-function claimList(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value !== 'string') return [];
-  return value.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+/** Only an entry that is exactly `admin` counts: no splitting, no case folding, no trimming. */
+function hasAdminRole(claims: Record<string, unknown> | undefined): boolean {
+  if (!claims) return false;
+  return [claims.roles, claims['cognito:groups']].some((claim) => claim === ADMIN_ROLE || (Array.isArray(claim) && claim.includes(ADMIN_ROLE)));
+}
+
+const ADMIN_ROLE = 'admin';
+const BEARER_JWT = /^(?:Bearer\s+)?[\w-]+\.([\w-]+)\.[\w-]+$/i;
+
+/**
+ * The claims as the verified token carries them. API Gateway hands array claims to Lambda
+ * flattened into "[a b]", which cannot be split back exactly (the role "store admin" and the
+ * roles "store" and "admin" flatten alike), so roles come from the token itself: the one in the
+ * Authorization header, which is the authorizer's identity source and was verified before this
+ * function ran; it must carry the `sub` the authorizer passed on. Decoding it by hand (base64url
+ * JSON) keeps jose out of every function bundle, and nothing here trusts it beyond that match.
+ */
+function verifiedTokenClaims(event: ApiEvent, sub: string): Record<string, unknown> | undefined {
+  const payload = BEARER_JWT.exec(event.headers?.authorization?.trim() ?? '')?.[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown> | null;
+    return claims?.sub === sub ? claims : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readJsonBody(event: ApiEvent): unknown {
@@ -112,6 +134,8 @@ function readJsonBody(event: ApiEvent): unknown {
 
 function parsePart(schema: z.ZodType | undefined, input: unknown, where: string): unknown {
   if (!schema) return undefined;
+  const refused = uncarriableText(input, where);
+  if (refused.length) throw new ValidationFailed(refused, `The request ${where} is invalid.`);
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => ({
@@ -120,6 +144,52 @@ function parsePart(schema: z.ZodType | undefined, input: unknown, where: string)
     message: issue.message,
   }));
   throw new ValidationFailed(details, `The request ${where} is invalid.`);
+}
+
+/**
+ * Characters no request string may carry, whatever its schema says: lone surrogates (the stripe
+ * SDK's form encoding throws on them, and they are not text), Unicode non-characters (SQS
+ * refuses U+FFFE and U+FFFF in a message, so an order carrying one gets stuck; none of them is
+ * text to interchange) and NUL (the end of a string for much of what lies downstream).
+ */
+const UNCARRIABLE = /[\p{Cs}\p{Noncharacter_Code_Point}\u0000]/u;
+const MAX_TEXT_ISSUES = 20;
+
+interface Visit {
+  readonly value: unknown;
+  readonly key?: string;
+  readonly parent?: Visit;
+}
+
+/**
+ * Every string of a parsed request part, object keys included, that carries an uncarriable
+ * character, as validation details. Walks with an explicit stack, so a deeply nested body cannot
+ * overflow the call stack, and builds a field's path only when it reports one.
+ */
+function uncarriableText(input: unknown, where: string): { in: string; path: string; message: string }[] {
+  const found: { in: string; path: string; message: string }[] = [];
+  const report = (visit: Visit) =>
+    found.push({ in: where, path: pathOf(visit), message: 'Must not contain lone surrogates, Unicode non-characters or NUL' });
+  const pending: Visit[] = [{ value: input }];
+  while (pending.length && found.length < MAX_TEXT_ISSUES) {
+    const visit = pending.pop()!;
+    if (typeof visit.value === 'string') {
+      if (UNCARRIABLE.test(visit.value)) report(visit);
+    } else if (typeof visit.value === 'object' && visit.value !== null) {
+      for (const [key, value] of Object.entries(visit.value)) {
+        const child = { value, key, parent: visit };
+        if (UNCARRIABLE.test(key)) report(child);
+        else pending.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function pathOf(visit: Visit): string {
+  const keys: string[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.');
 }
 
 function authorization(auth: RouteAuth): MiddlewareObj<ApiEvent, HttpResult> {

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ROUTES, type RouteDefinition } from '../routes';
 import type { LocalIdentity } from './identity';
 import { invokeFunction } from './lambda-runtime';
@@ -35,7 +36,8 @@ export interface GatewayOptions {
  */
 export async function startGateway(options: GatewayOptions): Promise<{ server: Server; port: number }> {
   const routes = compileRoutes(ROUTES);
-  const server = createServer((req, res) => {
+  // A missing Host is refused in handle(), in the error shape, rather than by Node with an empty 400.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     const started = Date.now();
     res.on('finish', () => {
       if (options.logRequests) console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
@@ -45,6 +47,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_ERROR', 'Internal Server Error', randomUUID());
     });
   });
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 5_000;
   await listen(server, options.port);
   return { server, port: (server.address() as AddressInfo).port };
@@ -52,11 +55,16 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
 
 async function handle(req: IncomingMessage, res: ServerResponse, routes: CompiledRoute[], options: GatewayOptions) {
   const requestId = randomUUID();
+  if (req.httpVersion === '1.1' && !req.headers.host) {
+    return sendError(res, 400, 'MALFORMED_REQUEST', 'An HTTP/1.1 request needs a Host header.', requestId, { connection: 'close' });
+  }
+  const url = requestUrl(req.url ?? '/');
+  // Before routing and the token: a path that cannot be decoded names no resource, whoever asks.
+  if (!url || !isDecodable(url.pathname)) return sendError(res, 400, 'MALFORMED_PATH', 'The request path is not a valid, percent-encoded UTF-8 URL path.', requestId);
   const identity = options.identity();
   // Verified before the throttle, so a bucket belongs to a proven caller, never to a claimed one.
   const claims = await authorize(req, identity);
   if (options.admit && !options.admit(req, res, typeof claims?.sub === 'string' ? claims.sub : undefined)) return;
-  const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/auth/.well-known/jwks.json') return sendJson(res, 200, identity.jwks, requestId);
   if (url.pathname === '/auth/.well-known/openid-configuration') {
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
@@ -82,6 +90,47 @@ async function authorize(req: IncomingMessage, identity: LocalIdentity): Promise
   } catch {
     return undefined;
   }
+}
+
+/** The request target as a URL (a path starting with "//" stays a path), or undefined when it is none. */
+function requestUrl(target: string): URL | undefined {
+  try {
+    return new URL(target.startsWith('/') ? `http://localhost${target}` : target, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+function isDecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+type Refusal = readonly [status: number, code: string, message: string];
+const MALFORMED_REQUEST: Refusal = [400, 'MALFORMED_REQUEST', 'The request is not valid HTTP/1.1.'];
+const PARSER_REFUSALS: Record<string, Refusal> = {
+  HPE_HEADER_OVERFLOW: [431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers exceed what the server accepts.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'REQUEST_TIMEOUT', 'The request did not arrive in time.'],
+};
+
+/**
+ * Requests that Node's HTTP parser refuses (oversized headers, duplicate Content-Length, CL with
+ * TE, bad header bytes, unknown methods) never reach the request handler, and Node would answer
+ * them with an empty body; they get the error shape and a request id like every other refusal.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex) {
+  if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+  const [status, code, message] = PARSER_REFUSALS[error.code ?? ''] ?? MALFORMED_REQUEST;
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody(code, message, requestId));
+  socket.end(
+    [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`,
+      `x-request-id: ${requestId}`, 'connection: close', '', body].join('\r\n'),
+  );
 }
 
 function compileRoutes(routes: readonly RouteDefinition[]): CompiledRoute[] {
@@ -193,6 +242,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, requestId:
 
 /** Answers in the contract's error shape, for what the gateway itself refuses. */
 export function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string, headers = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId, ...headers });
-  res.end(JSON.stringify({ error: { code, message, details: [] }, requestId }));
+  const body = JSON.stringify(errorBody(code, message, requestId));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId, ...headers });
+  res.end(body);
 }
+
+const errorBody = (code: string, message: string, requestId: string) => ({ error: { code, message, details: [] }, requestId });

@@ -1,15 +1,23 @@
-import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { createLocalJWKSet, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The audience every local token carries; the CDK stack's Cognito client plays this role on AWS. */
 export const LOCAL_AUDIENCE = 'crowdstart';
 
+/** Clock skew allowed on exp, nbf and iat between the token's issuer and this authorizer. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
 export interface LocalIdentity {
   readonly issuer: string;
   readonly jwks: { keys: JWK[] };
   sign(claims: { sub: string; admin?: boolean; ttlSeconds?: number }): Promise<string>;
-  /** Verifies signature, issuer, audience and expiry, as API Gateway's JWT authorizer does. */
+  /** Signs exactly these claims with the issuer's key (tests forge odd but signed tokens with it). */
+  signClaims(claims: JWTPayload): Promise<string>;
+  /**
+   * Verifies as a careful JWT authorizer does: RS256 only, signature, issuer, audience, an `exp`
+   * that is present and not past, `nbf` not in the future, and `iat` (when present) not in the future.
+   */
   verify(token: string): Promise<JWTPayload>;
 }
 
@@ -26,19 +34,30 @@ export async function loadIdentity(dataDir: string, issuer: string): Promise<Loc
   const { d, p, q, dp, dq, qi, ...publicJwk } = privateJwk;
   const jwks = { keys: [publicJwk] };
   const keySet = createLocalJWKSet(jwks);
+  const signClaims = (claims: JWTPayload) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: privateJwk.kid }).sign(privateKey);
   return {
     issuer,
     jwks,
-    sign: ({ sub, admin = false, ttlSeconds = 12 * 3600 }) =>
-      new SignJWT({ roles: admin ? ['admin'] : [] })
-        .setProtectedHeader({ alg: 'RS256', kid: privateJwk.kid })
-        .setSubject(sub)
-        .setIssuer(issuer)
-        .setAudience(LOCAL_AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
-        .sign(privateKey),
-    verify: async (token) => (await jwtVerify(token, keySet, { issuer, audience: LOCAL_AUDIENCE })).payload,
+    sign: ({ sub, admin = false, ttlSeconds = 12 * 3600 }) => {
+      const now = Math.floor(Date.now() / 1000);
+      return signClaims({ roles: admin ? ['admin'] : [], sub, iss: issuer, aud: LOCAL_AUDIENCE, iat: now, exp: now + ttlSeconds });
+    },
+    signClaims,
+    verify: async (token) => {
+      const { payload } = await jwtVerify(token, keySet, {
+        issuer,
+        audience: LOCAL_AUDIENCE,
+        algorithms: ['RS256'],
+        requiredClaims: ['exp'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      });
+      // jose checks iat only against a maximum age; a token "issued" later than now is forged or from a broken clock.
+      if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+        throw new errors.JWTClaimValidationFailed('"iat" claim is in the future', payload, 'iat', 'check_failed');
+      }
+      return payload;
+    },
   };
 }
 
