@@ -4,9 +4,9 @@
  * and a restart on the same data, a Stripe server failing a fifth of its calls and transient
  * DynamoDB errors. Its assertions are invariants, which hold whatever the timing was.
  */
-import { runSoak, summaryLines, violationsOf, type SoakReport } from './support/soak';
+import { runSoak, summaryLines, type SoakReport } from './support/soak';
 
-/** 25 s of traffic on top of two stack starts, a settling phase and, after a crash, redeliveries (60 s). */
+/** 20 s of traffic on top of two stack starts, a settling phase and, after a crash, redeliveries (60 s). */
 const TEST_TIMEOUT_MS = 300_000;
 
 describe('soak (short form)', () => {
@@ -15,7 +15,7 @@ describe('soak (short form)', () => {
   beforeAll(async () => {
     report = await runSoak(
       {
-        seconds: 25,
+        seconds: 20,
         customers: 5,
         kills: 1,
         stripeFailureRate: 0.2,
@@ -24,12 +24,12 @@ describe('soak (short form)', () => {
         stockPerSku: 15,
         holdTtlSeconds: 15,
         graceSeconds: 15,
-        lostAnswerRate: 0.1,
+        lostAnswerRate: 0.2,
         progressSeconds: 10,
       },
       (line) => process.env.STACK_LOGS && console.log(`[soak] ${line}`),
     );
-    if (violationsOf(report).length || process.env.STACK_LOGS) console.log(summaryLines(report).join('\n'));
+    console.log(summaryLines(report).join('\n'));
   }, TEST_TIMEOUT_MS);
 
   it('ran what it claims: orders under a crash, lost answers, Stripe faults and DynamoDB faults', () => {

@@ -237,7 +237,7 @@ async function checkMessages(stack: SoakStack, orders: AdminOrder[]): Promise<{ 
     // Still queued is not lost: a message a crash caught in flight comes back after its visibility
     // timeout (and a Stripe event claimed when the stack died, after its claim's lock too).
     const main = await stackQueue(queue.id, sqsUrl);
-    const left = await eventually(() => depth(main.sqs, main.queueUrl), (n) => n === 0, REDELIVERY_MS);
+    const left = await eventually(() => depth(main.sqs, main.queueUrl), (n) => n === 0, 10_000);
     if (left > 0) reported.push(`queue ${queue.id} still holds ${left} message(s), to be redelivered`);
   }
   const events = await stackQueue('OrderEvents', sqsUrl);

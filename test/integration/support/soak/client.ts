@@ -4,7 +4,8 @@
  * Idempotency-Key for all its attempts, so a retry after a lost answer can never apply it twice;
  * the client retries on connection errors, timeouts, 5xx, 429 (after Retry-After) and 409
  * IDEMPOTENCY_IN_PROGRESS (the first attempt may still hold the key: after a crash, for up to
- * the key's lock time). It gives up on an operation only at its deadline, and says so: the
+ * the key's lock time). A share of answers is dropped on purpose, as if the client had timed out
+ * just before it arrived, so the replay of a finished request is exercised too. It gives up on an operation only at its deadline, and says so: the
  * operation's outcome is then unknown ("in doubt"), which the checks account for.
  */
 import { randomUUID } from 'node:crypto';
@@ -44,7 +45,7 @@ export interface SoakClient {
   token(sub: string, admin?: boolean): Promise<string>;
 }
 
-/** `lostAnswerRate`: the share of mutation answers dropped on purpose, as a client timeout would. */
+/** `lostAnswerRate`: the share of mutation answers dropped on purpose, as a client timeout would, and retried. */
 export function soakClient(url: string, dataDir: string, lostAnswerRate = 0): SoakClient {
   const identity = loadIdentity(dataDir, localIssuer(Number(new URL(url).port)));
   const stats: SoakStats = {
@@ -54,6 +55,13 @@ export function soakClient(url: string, dataDir: string, lostAnswerRate = 0): So
     gaveUp: 0,
     retries: { connection: 0, timeout: 0, 'lost answer': 0, '5xx': 0, '429': 0, 'in-progress': 0 },
     statuses: {},
+  };
+
+  // Counted, not drawn: every 1/rate-th mutation answer is lost, so even a short run loses some.
+  let answers = 0;
+  const loseThisAnswer = () => {
+    answers++;
+    return Math.floor(answers * lostAnswerRate) > Math.floor((answers - 1) * lostAnswerRate);
   };
 
   const request = async <T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> => {
@@ -67,7 +75,7 @@ export function soakClient(url: string, dataDir: string, lostAnswerRate = 0): So
     for (let attempt = 1; ; attempt++) {
       stats.attempts++;
       let outcome = await attemptOnce(`${url}${path}`, { method, headers, body });
-      if ('answer' in outcome && mutating && Math.random() < lostAnswerRate) outcome = { retry: 'lost answer', waitMs: 100 };
+      if ('answer' in outcome && mutating && loseThisAnswer()) outcome = { retry: 'lost answer', waitMs: 100 };
       if ('answer' in outcome) {
         stats.statuses[outcome.answer.status] = (stats.statuses[outcome.answer.status] ?? 0) + 1;
         if (outcome.answer.replayed) stats.replayed++;

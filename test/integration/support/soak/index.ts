@@ -43,8 +43,9 @@ export interface SoakReport {
   readonly elapsedSeconds: number;
 }
 
-export async function runSoak(settings: SoakSettings, log: (line: string) => void): Promise<SoakReport> {
+export async function runSoak(settings: SoakSettings, print: (line: string) => void): Promise<SoakReport> {
   const started = Date.now();
+  const log = (line: string) => print(`+${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s  ${line}`);
   log(`starting a local stack: STRIPE_FAILURE_RATE=${settings.stripeFailureRate} DYNAMODB_FAULT_RATE=${settings.dynamoFaultRate} …`);
   const stack = await startSoakStack({
     SEED_DEMO: 'false',
