@@ -1,6 +1,7 @@
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
@@ -9,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QUEUES, type QueueConsumer, type QueueId } from '../consumers';
+import { localCredentials } from './dynamodb';
 import type { Poller } from './event-sources';
 import { invokeFunction } from './lambda-runtime';
 
@@ -27,19 +29,37 @@ export async function startLocalQueues(dataDir: string): Promise<LocalQueues> {
   const dir = join(dataDir, 'sqs');
   mkdirSync(dir, { recursive: true });
   const server = await startFauxqs({ port: 0, logger: false, dataDir: dir });
+  const client = new SQSClient({ endpoint: server.address, region: 'us-east-1', credentials: localCredentials });
   const queues = {} as Record<QueueId, { url: string; arn: string }>;
   for (const queue of QUEUES) {
     const name = `crowdstart-local-${queue.id}`;
-    const dlq = server.createQueue(`${name}-dlq`, { attributes: { MessageRetentionPeriod: '1209600' } });
-    const created = server.createQueue(name, {
-      attributes: {
-        VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(queue.maxReceiveCount) }),
-      },
+    const dlq = await ensureQueue(server, client, `${name}-dlq`, { MessageRetentionPeriod: '1209600' });
+    queues[queue.id] = await ensureQueue(server, client, name, {
+      VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: String(queue.maxReceiveCount) }),
     });
-    queues[queue.id] = { url: created.queueUrl, arn: created.queueArn };
   }
+  client.destroy();
   return { endpoint: server.address, queues, stop: () => server.stop() };
+}
+
+type FauxqsServer = Awaited<ReturnType<typeof startFauxqs>>;
+
+/**
+ * Creates the queue on first start. On a restart it keeps the one fauxqs loaded from its
+ * persistence, messages and all (fauxqs's createQueue would replace it with an empty one), and
+ * only brings its attributes up to date, as a deploy would.
+ */
+async function ensureQueue(server: FauxqsServer, client: SQSClient, name: string, attributes: Record<string, string>) {
+  const loaded = server.inspectQueue(name);
+  if (!loaded) {
+    const created = server.createQueue(name, { attributes });
+    return { url: created.queueUrl, arn: created.queueArn };
+  }
+  const url = new URL(loaded.url);
+  url.port = String(server.port); // the URL a previous start saved names that start's port
+  await client.send(new SetQueueAttributesCommand({ QueueUrl: url.href, Attributes: attributes }));
+  return { url: url.href, arn: loaded.arn };
 }
 
 /**

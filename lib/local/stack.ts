@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-faults';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
 import { startGateway } from './gateway';
 import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
@@ -72,11 +73,14 @@ async function startEngines(
 ): Promise<LocalStack> {
   const dynamo = await startDynamoDbLocal(dataDir);
   started.push(dynamo.stop);
+  const faults = await startDynamoDbFaults(dynamo.endpoint);
+  if (faults) started.push(faults.stop);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    // The handlers' endpoint; the stack's own clients (table setup, stream pollers) go direct.
+    AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? dynamo.endpoint,
     TABLE_NAME: LOCAL_TABLE_NAME,
   });
   applyHoldSettings(localTenantSettings());
@@ -124,6 +128,12 @@ function localTenantSettings() {
     context?: { tenants?: Record<string, TenantOverrides> };
   };
   return resolveSettings(process.env.TENANT ?? 'dev', cdkJson.context?.tenants ?? {});
+}
+
+/** DYNAMODB_FAULT_RATE (0..1, default 0): that share of the handlers' DynamoDB calls fail transiently. */
+async function startDynamoDbFaults(endpoint: string): Promise<DynamoDbFaultProxy | undefined> {
+  const rate = Number(process.env.DYNAMODB_FAULT_RATE ?? 0);
+  return rate === 0 ? undefined : startDynamoDbFaultProxy(endpoint, rate); // throws on a rate outside 0..1
 }
 
 /**
