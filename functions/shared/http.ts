@@ -231,8 +231,9 @@ function responseShaper(cacheSeconds?: number): MiddlewareObj<ApiEvent, HttpResu
 }
 
 /** Renders any error: AppErrors with their code and status, everything else as a plain 500. */
-export function errorResponse(error: unknown, event: ApiEvent): HttpResult {
+export function errorResponse(thrown: unknown, event: ApiEvent): HttpResult {
   const requestId = requestIdOf(event);
+  const error = isThrottled(thrown) ? new TooManyRequests(1) : thrown;
   const known = error instanceof AppError;
   if (!known) logger.error('Unhandled error', { requestId, error: error as Error });
   const statusCode = known ? error.statusCode : 500;
@@ -242,6 +243,13 @@ export function errorResponse(error: unknown, event: ApiEvent): HttpResult {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
   if (error instanceof TooManyRequests) headers['retry-after'] = String(error.retryAfterSeconds);
   return { statusCode, headers, body: JSON.stringify({ error: body, requestId }) };
+}
+
+/** AWS refusing for load once the SDK's own retries are spent: the client should back off and retry, not see a 500. */
+const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
+
+function isThrottled(error: unknown): boolean {
+  return error instanceof Error && THROTTLING_ERRORS.has(error.name);
 }
 
 function errorRenderer(): MiddlewareObj<ApiEvent, HttpResult> {

@@ -10,6 +10,7 @@ import {
   ValidationFailed,
 } from '../domain/errors';
 import { env } from './env';
+import { logger } from './logger';
 import { callerOf, toHttpResult, type ApiEvent, type ApiResponse, type HttpResult } from './http';
 
 /** `required`: the route refuses a mutation without a key; `optional`: honoured when sent. */
@@ -51,7 +52,12 @@ export function idempotency(mode: IdempotencyMode): MiddlewareObj<ApiEvent, Http
     },
     after: async (request) => {
       const claim = claims.get(request);
-      if (claim) await complete(claim, request.response as unknown as ApiResponse);
+      if (!claim) return;
+      // The mutation has committed, so its key is not released: a retry within the lock gets 409, not a second run.
+      claims.delete(request);
+      await complete(claim, request.response as unknown as ApiResponse).catch((error: unknown) =>
+        logger.warn('Idempotency record not stored; the key stays locked until its lock lapses', { error: error as Error }),
+      );
     },
     onError: async (request: Request<ApiEvent, HttpResult>) => {
       const claim = claims.get(request);

@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { apiHandler, callerOf, ok, type ApiEvent } from '../../functions/shared/http';
+import { apiHandler, callerOf, errorResponse, ok, type ApiEvent } from '../../functions/shared/http';
 
 /** A payload-2.0 event as API Gateway's JWT authorizer hands it over: claims flattened, header kept. */
 function eventWith(options: { claims?: Record<string, unknown>; authorization?: string; body?: string; query?: Record<string, string> }): ApiEvent {
@@ -104,5 +104,32 @@ describe('apiHandler: text no request string may carry', () => {
     const res = await invoke(eventWith({ body: JSON.stringify({ text }), query: { q: text } }));
 
     expect(res).toEqual({ status: 200, body: { body: { text }, query: { q: text } } });
+  });
+});
+
+describe('errorResponse: AWS refusing for load', () => {
+  it.each(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded'])(
+    'answers %s, once the SDK gave up retrying, with 429 and Retry-After instead of a 500',
+    (name) => {
+      // Prepare
+      const refusal = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name });
+
+      // Act
+      const result = errorResponse(refusal, eventWith({}));
+
+      // Assess
+      expect(result.statusCode).toBe(429);
+      expect(result.headers?.['retry-after']).toBe('1');
+      expect(JSON.parse(result.body as string).error.code).toBe('TOO_MANY_REQUESTS');
+    },
+  );
+
+  it('still answers an unknown error with a plain 500', () => {
+    // Act
+    const result = errorResponse(new Error('boom'), eventWith({}));
+
+    // Assess
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain('boom');
   });
 });

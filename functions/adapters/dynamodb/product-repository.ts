@@ -4,8 +4,7 @@
  * transaction, whose conditional put keeps SKUs unique across the catalog. Availability is read
  * from the stock records (owned by the inventory code) and never written here.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   encodeCatalogCursor,
   SkuStockInUse,
@@ -23,8 +22,8 @@ import { NotFound, VersionConflict } from '../../domain/errors';
 import { env } from '../../shared/env';
 import { batchGet, dynamo } from './client';
 import { productKeys, skuKeys } from './keys';
+import { transactWrite, type TransactItem } from './stock-repository';
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export interface Page<T> {
   readonly items: T[];
@@ -175,7 +174,7 @@ async function readProduct(productId: string, consistent = false): Promise<Store
  */
 async function transact(items: TransactItem[], skus: string[], onProductFailed: () => Promise<never>): Promise<void> {
   try {
-    await dynamo.send(new TransactWriteCommand({ TransactItems: items }));
+    await transactWrite(items); // a concurrent transaction on these items is retried, then 429
   } catch (error) {
     const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
     if ((error as Error).name !== 'TransactionCanceledException' || !reasons) throw error;
