@@ -67,6 +67,7 @@ export class CrowdstartStack extends Stack {
         [ENV.tenant]: settings.tenant,
         [ENV.holdTtlSeconds]: String(settings.holdTtlSeconds),
         [ENV.completeAfterSeconds]: String(settings.completeAfterSeconds),
+        [ENV.fulfillmentSlaSeconds]: String(settings.fulfillmentSlaSeconds),
       },
     });
 

@@ -27,6 +27,7 @@ export const ENV = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   holdTtlSeconds: 'HOLD_TTL_SECONDS',
   completeAfterSeconds: 'COMPLETE_AFTER_SECONDS',
+  fulfillmentSlaSeconds: 'FULFILLMENT_SLA_SECONDS',
   tenant: 'CROWDSTART_TENANT',
 } as const;
 
