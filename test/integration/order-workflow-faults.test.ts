@@ -196,6 +196,32 @@ describe('an order whose workflow failed after payment', () => {
     expect(await stockOf([sku])).toEqual([{ available: 5, held: 0, reserved: 0, sold: 0 }]);
   }, 60_000);
 
+  it("lets the workflow's Cancel payment find an intent the order never saved, and cancel it", async () => {
+    // Prepare: an order waiting for 3-D Secure whose intent id the order lost (as when Pay's write
+    // fails after Stripe created the intent), its execution still running.
+    const token = await api.customerToken();
+    const sku = await createSku(api, 5);
+    await api.post('/cart/items', { token, body: { sku, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
+    const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
+    const waiting = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION', 30_000);
+    const paymentIntentId = waiting.payment.paymentIntentId!;
+    await rewriteOrderItem(stack.engines.dynamodb!, placed.body.id, {
+      expression: 'REMOVE #payment.#pi',
+      names: { '#payment': 'payment', '#pi': 'paymentIntentId' },
+    });
+
+    // Act: the cancel fails the authentication wait; the workflow's compensation runs
+    const res = await api.post(`/orders/${placed.body.id}/cancel`, { token });
+    const cancelled = await waitForStatus(api, token, placed.body.id, 'CANCELLED', 20_000);
+
+    // Assess
+    expect(res.status).toBe(202);
+    expect(cancelled.payment.status).toBe('canceled');
+    const intent = await stripeClient(stack.engines.stripe).paymentIntents.retrieve(paymentIntentId);
+    expect(intent.status).toBe('canceled');
+    expect(await stockOf([sku])).toEqual([{ available: 5, held: 0, reserved: 0, sold: 0 }]);
+  }, 60_000);
+
   it('never answers ORDER_BUSY for an execution an operator stopped: the merchant ships directly', async () => {
     // Prepare: a paid order waiting for fulfillment, its execution stopped underneath it
     const { skus, order } = await paidOrder();
