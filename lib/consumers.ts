@@ -70,8 +70,9 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
 export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [
   // Task tokens of orders awaiting fulfillment, kept on the order for the admin fulfillment route
   { id: 'RecordFulfillmentRequest', handler: 'queue/record-fulfillment-request', queue: 'Fulfillment', uses: ['table:read', 'table:write'] },
-  // Verified Stripe webhook events, each handled once: resumes orders waiting for 3-D Secure
-  { id: 'ProcessStripeWebhooks', handler: 'queue/process-stripe-webhooks', queue: 'StripeWebhooks', uses: ['table:read', 'table:write', 'workflow:callback'] },
+  // Verified Stripe webhook events, each handled once: resumes orders waiting for 3-D Secure, or
+  // settles them directly once their execution ended (a failed outcome cancels the intent: Stripe)
+  { id: 'ProcessStripeWebhooks', handler: 'queue/process-stripe-webhooks', queue: 'StripeWebhooks', uses: ['table:read', 'table:write', 'workflow:callback', 'workflow:read', 'stripe'] },
 ];
 
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [

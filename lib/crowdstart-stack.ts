@@ -78,6 +78,7 @@ export class CrowdstartStack extends Stack {
         [ENV.maxUnitsPerCustomer]: String(settings.maxUnitsPerCustomer),
         [ENV.completeAfterSeconds]: String(settings.completeAfterSeconds),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [ENV.fulfillmentSlaSeconds]: String(settings.fulfillmentSlaSeconds),
       },
     });
 

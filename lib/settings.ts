@@ -65,6 +65,11 @@ export interface TenantSettings {
   readonly maxUnitsPerCustomer: number;
   /** How long a fulfilled order waits for delivery confirmation before it completes (COMPLETE_AFTER_SECONDS). */
   readonly completeAfterSeconds: number;
+  /**
+   * The fulfillment SLA: how long a paid order may wait to be shipped before the workflow gives it
+   * to the merchant (attention, the failed-executions alarm; ship or refund it directly) (FULFILLMENT_SLA_SECONDS).
+   */
+  readonly fulfillmentSlaSeconds: number;
   /** Origins allowed to call the API from a browser; empty disables CORS. */
   readonly corsAllowOrigins: readonly string[];
   /** Memory for every function; more memory also buys CPU, which shortens cold starts. */
@@ -108,6 +113,7 @@ function baseSettings(tenant: string): TenantSettings {
     holdMaxLifetimeSeconds: 3600,
     maxUnitsPerCustomer: 99,
     completeAfterSeconds: 14 * DAY,
+    fulfillmentSlaSeconds: 7 * DAY,
     corsAllowOrigins: [],
     lambdaMemoryMb: 1024,
     scheduleIntervals: {},
@@ -208,6 +214,7 @@ function validate(s: TenantSettings): void {
   positiveInt('maxUnitsPerCustomer', s.maxUnitsPerCustomer);
   if (s.maxUnitsPerCustomer > MAX_LINE_UNITS) problems.push(`maxUnitsPerCustomer must be at most ${MAX_LINE_UNITS} (a cart line's limit)`);
   positiveInt('completeAfterSeconds', s.completeAfterSeconds);
+  positiveInt('fulfillmentSlaSeconds', s.fulfillmentSlaSeconds);
   positiveInt('lambdaMemoryMb', s.lambdaMemoryMb);
   for (const [name, seconds] of Object.entries(s.scheduleIntervals)) positiveInt(`scheduleIntervals.${name}`, seconds);
   if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {

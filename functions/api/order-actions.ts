@@ -1,15 +1,15 @@
 /**
  * The order actions' common path (not a route; used by fulfill-order, mark-order-delivered,
- * cancel-order and refund-order): the domain decides which wait serves the action
+ * cancel-order, refund-order and the Stripe webhook consumer): the domain decides which wait serves the action
  * (routeOrderAction); this module signals that wait, or applies the action directly with the
  * workflow's own conditional transitions when no execution drives the order any more. So an
  * order whose workflow failed or was stopped always has a way out, and ORDER_BUSY means an
  * execution that is really still running.
  */
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
-import { transitionOrder } from '../adapters/dynamodb/order-transitions';
+import { savePaymentIntent, transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { failWaitingOrder, OrderNotWaiting, resumeWaitingOrder, workflowState } from '../adapters/sfn/order-workflow';
-import { cancelPayment, refundOrder } from '../adapters/stripe';
+import { cancelPayment, findOrderPaymentIntent, refundOrder } from '../adapters/stripe';
 import { Conflict } from '../domain/errors';
 import { routeOrderAction, type ActionRoute, type OrderAction, type WaitFailure } from '../domain/order';
 
@@ -54,19 +54,52 @@ export async function actOnOrder(request: OrderActionRequest): Promise<{ order: 
 /**
  * Cancels an order without its workflow, as the workflow's compensations would: the payment is
  * cancelled, or refunded if it went through (Stripe idempotency keys order-<id>-cancel and
- * order-<id>-refund, so a retry never refunds twice), then CANCELLED with the stock back.
+ * order-<id>-refund, so a retry never refunds twice), then CANCELLED with the stock back. An
+ * order whose execution ended inside Pay may not know its PaymentIntent: it is looked up first.
  */
 export async function cancelDirectly(order: OrderRecord, reason: WaitFailure, cause: string): Promise<OrderRecord> {
-  const paymentStatus = await givePaymentBack(order);
-  return transitionOrder(order.id, 'CANCELLED', { payment: { status: paymentStatus }, cancellation: { reason, cause } });
+  const paymentIntentId = await paymentIntentOf(order);
+  const status = paymentIntentId ? await givePaymentBack(order, paymentIntentId) : 'canceled';
+  return transitionOrder(order.id, 'CANCELLED', {
+    payment: { status, ...(paymentIntentId ? { paymentIntentId } : {}) },
+    cancellation: { reason, cause },
+  });
 }
 
-async function givePaymentBack(order: OrderRecord): Promise<'canceled' | 'refunded'> {
-  const { paymentIntentId } = order.payment;
-  if (!paymentIntentId) return 'canceled';
+async function givePaymentBack(order: OrderRecord, paymentIntentId: string): Promise<'canceled' | 'refunded'> {
   if (order.status !== 'PAID' && (await cancelPayment({ orderId: order.id, paymentIntentId })).status === 'canceled') return 'canceled';
   await refundOrder({ orderId: order.id, paymentIntentId });
   return 'refunded';
+}
+
+/** The order's PaymentIntent: the one it saved, else the one its charge created (if any). */
+async function paymentIntentOf(order: OrderRecord): Promise<string | undefined> {
+  const { paymentIntentId, stripeCustomerId } = order.payment;
+  if (paymentIntentId) return paymentIntentId;
+  return findOrderPaymentIntent({ orderId: order.id, createdAt: order.createdAt, ...(stripeCustomerId ? { stripeCustomerId } : {}) });
+}
+
+/** The outcome of a payment as Stripe reported it (payment_intent.succeeded / .payment_failed). */
+export interface PaymentSettlement {
+  readonly paymentIntentId: string;
+  readonly outcome: 'succeeded' | 'failed';
+  readonly declineCode?: string;
+}
+
+/**
+ * Applies a payment's outcome without the workflow, as its steps would: a success is PAID with
+ * the reserved units sold, in the one conditional transaction; a failure first cancels the intent
+ * so it cannot succeed later (Void payment), then PAYMENT_FAILED with the reservation released
+ * (or PAID after all, when the intent had succeeded meanwhile). An order that never saved its
+ * intent (its execution ended inside Pay) keeps it now, so it can be refunded later.
+ */
+export async function settlePaymentDirectly(order: OrderRecord, settlement: PaymentSettlement): Promise<OrderRecord> {
+  const { paymentIntentId, outcome, declineCode } = settlement;
+  if (!order.payment.paymentIntentId) await savePaymentIntent(order.id, paymentIntentId);
+  if (outcome === 'failed' && (await cancelPayment({ orderId: order.id, paymentIntentId })).status === 'canceled') {
+    return transitionOrder(order.id, 'PAYMENT_FAILED', { payment: { status: 'failed', ...(declineCode ? { declineCode } : {}) } });
+  }
+  return transitionOrder(order.id, 'PAID', { payment: { status: 'succeeded' } });
 }
 
 /** Ends a wait that an action made pointless; a wait that already ended is fine. */

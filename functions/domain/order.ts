@@ -199,8 +199,11 @@ export class InvalidOrderTransition extends Conflict {
 /** The errors a waiting step can be failed with; the state machine catches exactly these. */
 export type WaitFailure = 'OrderCancelled' | 'OrderRefunded';
 
-/** What a customer (cancel) or the merchant (the others) asks of a placed order. */
-export type OrderAction = 'fulfill' | 'deliver' | 'cancel' | 'refund';
+/**
+ * What a customer (cancel), the merchant (fulfill, deliver, refund) or Stripe (settle: the
+ * outcome of the customer's 3-D Secure step arrived) asks of a placed order.
+ */
+export type OrderAction = 'fulfill' | 'deliver' | 'cancel' | 'refund' | 'settle';
 
 /**
  * How an action reaches the order:
@@ -252,6 +255,11 @@ function waitFor(order: RoutableOrder, action: OrderAction): Wait {
       return { kind: status === 'PAID' ? 'fulfillment' : 'authentication', signal: 'OrderCancelled' };
     case 'refund':
       return refundWait(order);
+    case 'settle':
+      if (!WAITING_STATUS.authentication.includes(status)) {
+        throw new Conflict('PAYMENT_ALREADY_SETTLED', `Order ${id} is ${status}; its payment has an outcome already.`, [{ status }]);
+      }
+      return { kind: 'authentication', signal: 'succeed' };
   }
 }
 

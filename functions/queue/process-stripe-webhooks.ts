@@ -1,9 +1,13 @@
 /**
  * Consumer of the StripeWebhooks queue (events verified by POST /webhooks/stripe). Each Stripe
  * event id is handled once: claimed before handling, recorded done after, released on failure
- * so a redelivery retries it. payment_intent.succeeded / payment_intent.payment_failed resume
- * the workflow's authentication wait (3-D Secure); every other event is recorded and ignored.
- * A message that cannot be handled yet (token not recorded) is reported failed: SQS redelivers it.
+ * so a redelivery retries it. payment_intent.succeeded / payment_intent.payment_failed settle an
+ * order still waiting for its payment (the `settle` action, domain/order.ts routeOrderAction):
+ * they resume the workflow's authentication wait (3-D Secure) or, once no execution drives the
+ * order any more (it gave up on the order, or was stopped), apply the outcome directly: PAID with
+ * the stock sold, or PAYMENT_FAILED with it released. Every other event is recorded and ignored.
+ * A message that cannot be handled yet (the charge under way, its wait not recorded) is reported
+ * failed: SQS redelivers it.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,8 +16,10 @@ import {
   completeStripeEvent,
   findOrderByPaymentIntent,
   releaseStripeEvent,
+  requireOrder,
 } from '../adapters/dynamodb/order-repository';
-import { OrderNotWaiting, resumeWaitingOrder } from '../adapters/sfn/order-workflow';
+import { actOnOrder, settlePaymentDirectly, type PaymentSettlement } from '../api/order-actions';
+import { Conflict } from '../domain/errors';
 import { WAITING_STATUS } from '../domain/order';
 import { logger } from '../shared/logger';
 
@@ -38,6 +44,8 @@ const OUTCOMES: Record<string, 'succeeded' | 'failed'> = {
 const TOKEN_WAIT_ATTEMPTS = 6;
 const TOKEN_WAIT_MS = 500;
 const RETRY = 'retry';
+/** The workflow is between steps (no wait recorded yet): try again shortly. */
+const BUSY_CODES = new Set(['PAYMENT_IN_PROGRESS', 'ORDER_BUSY']);
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const results = await Promise.all(
@@ -78,21 +86,25 @@ async function handleEvent(event: StripeEventMessage): Promise<string> {
   const outcome = OUTCOMES[event.type];
   if (!outcome) return 'ignored';
   const intent = event.data.object;
+  const declineCode = intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code;
+  const settlement: PaymentSettlement = { paymentIntentId: intent.id, outcome, ...(outcome === 'failed' && declineCode ? { declineCode } : {}) };
   for (let attempt = 1; attempt <= TOKEN_WAIT_ATTEMPTS; attempt++) {
     const order = await findOrderByPaymentIntent(intent.id, intent.metadata?.orderId);
     if (!order) return 'no-order';
     if (!WAITING_STATUS.authentication.includes(order.status)) return `ignored:${order.status}`;
-    const token = order.tokens?.authentication;
-    if (token) {
-      const declineCode = intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code;
-      try {
-        await resumeWaitingOrder(token, { outcome, ...(outcome === 'failed' && declineCode ? { declineCode } : {}) });
-        return `resumed:${order.id}`;
-      } catch (error) {
-        if (!(error instanceof OrderNotWaiting)) throw error; // else the wait moved on: read again
-      }
-    } else {
-      await sleep(TOKEN_WAIT_MS); // PENDING: the charge is under way and its wait not recorded yet
+    try {
+      const { direct } = await actOnOrder({
+        action: 'settle',
+        read: () => requireOrder(order.id),
+        output: { outcome, ...(settlement.declineCode ? { declineCode: settlement.declineCode } : {}) },
+        direct: (waiting) => settlePaymentDirectly(waiting, settlement),
+      });
+      return `${direct ? 'applied' : 'resumed'}:${order.id}`;
+    } catch (error) {
+      if (!(error instanceof Conflict)) throw error;
+      if (error.code === 'PAYMENT_ALREADY_SETTLED') return `ignored:${order.id}`; // the workflow got there first
+      if (!BUSY_CODES.has(error.code)) throw error;
+      await sleep(TOKEN_WAIT_MS); // the charge is under way and its wait not recorded yet
     }
   }
   return RETRY;

@@ -2,8 +2,12 @@
  * Fulfillment queue consumer: the workflow's `Await fulfillment` state sends
  * `{ orderId, taskToken, items, shippingAddress }` here and waits. We keep the token on the order
  * (`tokens.fulfillment`, only while it is PAID) so POST /admin/orders/{id}/fulfillment can resume
- * the execution and a cancellation can fail it. A message for an order that moved on is
- * dropped: its execution is no longer waiting on that token.
+ * the execution and a cancellation can fail it. A message for an order that moved on (or that
+ * the workflow gave up on) is dropped: its execution is no longer waiting on that token.
+ *
+ * A message this consumer keeps failing on ends in the DLQ with its token never recorded; the
+ * wait's fulfillment SLA (`Await fulfillment` TimeoutSecondsPath) still ends it: the order
+ * records attention, the execution fails (the alarm), and the merchant's actions apply directly.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { recordTaskToken } from '../adapters/dynamodb/order-transitions';
@@ -37,7 +41,7 @@ async function recordRequest(record: SQSRecord): Promise<void> {
   try {
     const recorded = await recordTaskToken(message.orderId, 'fulfillment', message.taskToken);
     if (recorded) logger.info('Order awaits fulfillment', { orderId: message.orderId });
-    else logger.warn('Fulfillment request for an order that is no longer PAID dropped', { orderId: message.orderId });
+    else logger.warn('Fulfillment request for an order that no longer awaits it dropped', { orderId: message.orderId });
   } catch (error) {
     if (!(error instanceof NotFound)) throw error;
     logger.error('Fulfillment request for an unknown order dropped', { orderId: message.orderId });

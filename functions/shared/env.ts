@@ -36,6 +36,14 @@ export const env = {
   get completeAfterSeconds(): number {
     return numberOr('COMPLETE_AFTER_SECONDS', 14 * 24 * 3600);
   },
+  /** How long a paid order may wait for the merchant to ship before it needs attention. */
+  get fulfillmentSlaSeconds(): number {
+    return numberOr('FULFILLMENT_SLA_SECONDS', 7 * 24 * 3600);
+  },
+  /** How long a payment may wait for the customer's 3-D Secure step before it is voided. */
+  get authenticationTimeoutSeconds(): number {
+    return numberOr('AUTHENTICATION_TIMEOUT_SECONDS', 24 * 3600);
+  },
   /** The order workflow (one execution per order); set next to the workflow grant. */
   get stateMachineArn(): string {
     return required('STATE_MACHINE_ARN');

@@ -1,20 +1,25 @@
 /**
  * `Cancel payment` / `Void payment` (compensations, retried by the state): makes sure the order's
  * PaymentIntent can no longer take money — the order was cancelled before it was paid, or the
- * customer never finished authenticating. If it succeeded in the meantime, it is refunded.
+ * customer never finished authenticating, or Pay failed. If it succeeded in the meantime, it is
+ * refunded. Pay may have failed after Stripe created the intent but before its id was saved, so an
+ * order without an id is looked up in Stripe before it counts as never charged.
  */
-import { cancelPayment, refundOrder } from '../adapters/stripe';
+import { cancelPayment, findOrderPaymentIntent, refundOrder } from '../adapters/stripe';
 import { readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
 import { logger } from '../shared/logger';
 import type { Compensation, OrderEvent } from './state';
 
 export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
-  const { payment } = await readWorkflowOrder(orderId);
-  if (!payment.paymentIntentId) return { paymentStatus: 'canceled' }; // never charged
-  const { status } = await cancelPayment({ orderId, paymentIntentId: payment.paymentIntentId });
+  const { payment, createdAt } = await readWorkflowOrder(orderId);
+  const { stripeCustomerId } = payment;
+  const paymentIntentId =
+    payment.paymentIntentId ?? (await findOrderPaymentIntent({ orderId, createdAt, ...(stripeCustomerId ? { stripeCustomerId } : {}) }));
+  if (!paymentIntentId) return { paymentStatus: 'canceled' }; // never charged
+  const { status } = await cancelPayment({ orderId, paymentIntentId });
   if (status === 'canceled') return { paymentStatus: 'canceled' };
   // It succeeded just before the cancel (a late 3-D Secure): give the money back.
-  const refund = await refundOrder({ orderId, paymentIntentId: payment.paymentIntentId });
+  const refund = await refundOrder({ orderId, paymentIntentId });
   logger.warn('Payment succeeded after the order gave up on it; refunded', { orderId, refund: refund.status });
   return { paymentStatus: 'refunded', ...(refund.status === 'refunded' ? { refundId: refund.refundId } : {}) };
 };

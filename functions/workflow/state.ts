@@ -27,6 +27,8 @@ export interface Compensation {
 export interface WorkflowState {
   readonly orderId: string;
   readonly completeAfterSeconds: number;
+  readonly fulfillmentSlaSeconds: number;
+  readonly authenticationTimeoutSeconds: number;
   readonly payment?: PaymentOutcome;
   readonly authentication?: PaymentOutcome;
   /** Why the payment path failed (Pay's caught error, or the authentication timeout). */

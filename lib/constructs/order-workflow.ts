@@ -90,11 +90,6 @@ export interface OrderWorkflowProps {
   /** Where `Await fulfillment` sends `{ orderId, taskToken, items, shippingAddress }`. */
   readonly fulfillmentQueue: IQueue;
   /**
-   * How long a payment may wait for the customer's 3-D Secure step before it is voided.
-   * @default Duration.days(1)
-   */
-  readonly authenticationTimeout?: Duration;
-  /**
    * Retention of the execution logs (every state transition, with its data).
    * @default RetentionDays.ONE_MONTH
    */
@@ -112,7 +107,8 @@ export interface OrderWorkflowProps {
 
 /**
  * The order workflow: a STANDARD state machine, one execution per order (name = order id,
- * input `{ orderId, completeAfterSeconds }`), PENDING → PAID → FULFILLED → COMPLETED, with the
+ * input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds, authenticationTimeoutSeconds }`,
+ * the waits' timeouts), PENDING → PAID → FULFILLED → COMPLETED, with the
  * failure paths (payment failed, cancelled, refunded) releasing stock. Each step is a small
  * Lambda that moves the order and its stock in one transaction and is a no-op when re-run;
  * failures route to compensations with addCatch, and compensations retry with backoff.
@@ -122,9 +118,12 @@ export interface OrderWorkflowProps {
  * (Fail): the order keeps its status and stock, and from then on the HTTP actions (ship,
  * deliver, cancel, refund) apply directly instead of through task tokens.
  *
- * Waits use task tokens kept on the order (`tokens.<kind>`): the customer's authentication
- * (Lambda .waitForTaskToken), the merchant's shipment (SQS .waitForTaskToken on the Fulfillment
- * queue) and the delivery confirmation (Lambda .waitForTaskToken, timing out into completion).
+ * Waits use task tokens kept on the order (`tokens.<kind>`), and every wait for a person ends:
+ * the customer's authentication (Lambda .waitForTaskToken, timing out into a voided payment and
+ * PAYMENT_FAILED), the merchant's shipment (SQS .waitForTaskToken on the Fulfillment queue,
+ * timing out after the fulfillment SLA into `Needs attention`: the alarm, and the order in the
+ * merchant's hands to ship or refund directly) and the delivery confirmation (Lambda
+ * .waitForTaskToken, timing out into completion).
  */
 export class OrderWorkflow extends Construct {
   readonly stateMachine: StateMachine;
@@ -268,7 +267,10 @@ export class OrderWorkflow extends Construct {
         shippingAddress: JsonPath.objectAt('$.order.shippingAddress'),
       }),
       resultPath: '$.fulfillment',
-      comment: 'Until POST /admin/orders/{id}/fulfillment { carrier, trackingNumber }',
+      // Also bounds a request whose token was never recorded (its consumer failed into the DLQ).
+      taskTimeout: Timeout.at('$.fulfillmentSlaSeconds'),
+      comment:
+        'Until POST /admin/orders/{id}/fulfillment { carrier, trackingNumber }; past fulfillmentSlaSeconds (States.Timeout) the fault path records attention',
     }).addCatch(refundPayment, { errors: cancellations, resultPath: '$.cancellation' });
     onFault(awaitFulfillment).next(markFulfilled);
     const markPaid = onFault(
@@ -283,8 +285,8 @@ export class OrderWorkflow extends Construct {
       .otherwise(voidPayment);
     const awaitAuthentication = waitFor('Await authentication', 'AwaitAuthentication', {
       resultPath: '$.authentication',
-      timeout: Timeout.duration(props.authenticationTimeout ?? Duration.days(1)),
-      comment: 'REQUIRES_ACTION until the Stripe webhook resumes it with { outcome, declineCode? }',
+      timeout: Timeout.at('$.authenticationTimeoutSeconds'),
+      comment: 'REQUIRES_ACTION until the Stripe webhook resumes it with { outcome, declineCode? }, or authenticationTimeoutSeconds',
     })
       .addCatch(cancelPayment, { errors: cancellations, resultPath: '$.cancellation' })
       .addCatch(voidPayment, { errors: ['States.Timeout'], resultPath: '$.failure' })

@@ -41,6 +41,7 @@ export const ENV = {
   holdMaxLifetimeSeconds: 'HOLD_MAX_LIFETIME_SECONDS',
   maxUnitsPerCustomer: 'MAX_UNITS_PER_CUSTOMER',
   completeAfterSeconds: 'COMPLETE_AFTER_SECONDS',
+  fulfillmentSlaSeconds: 'FULFILLMENT_SLA_SECONDS',
   tenant: 'CROWDSTART_TENANT',
 } as const;
 

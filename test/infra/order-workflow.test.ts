@@ -140,6 +140,10 @@ describe('order workflow state machine', () => {
       },
     });
     expect(wait.ResultPath).toBe('$.fulfillment');
+    // The fulfillment SLA: past it, States.Timeout takes the fault path (attention, a FAILED execution).
+    expect(wait.TimeoutSecondsPath).toBe('$.fulfillmentSlaSeconds');
+    expect(wait.Catch!.find((c) => c.ErrorEquals.includes('States.Timeout'))).toBeUndefined();
+    expect(wait.Catch!.at(-1)).toEqual(faultCatch('Await fulfillment'));
     expect(states['Mark fulfilled']!.Parameters).toEqual({ 'orderId.$': '$.orderId', 'fulfillment.$': '$.fulfillment' });
   });
 
@@ -147,7 +151,7 @@ describe('order workflow state machine', () => {
     const wait = states['Await authentication']!;
     expect(wait.Resource).toBe('arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken');
     expect(wait.Parameters!.Payload).toEqual({ 'orderId.$': '$.orderId', 'taskToken.$': '$$.Task.Token' });
-    expect(wait.TimeoutSeconds).toBe(86_400);
+    expect(wait.TimeoutSecondsPath).toBe('$.authenticationTimeoutSeconds');
     expect(wait.Catch).toEqual([
       { ErrorEquals: ['OrderCancelled', 'OrderRefunded'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
       { ErrorEquals: ['States.Timeout'], ResultPath: '$.failure', Next: 'Void payment' },

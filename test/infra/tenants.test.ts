@@ -186,4 +186,15 @@ describe('tenant settings', () => {
     expect(() => resolveSettings('acme', { acme: { throttle: { rateLimit: -1 } } })).toThrow(/rateLimit/);
     expect(() => resolveSettings('bad_name')).toThrow(/Tenant name/);
   });
+
+  it('pass the fulfillment SLA to every function, and refuse one that is not a positive whole number of seconds', () => {
+    // Prepare
+    const { template } = synthTenant('acme', { overrides: { acme: { fulfillmentSlaSeconds: 2 * 86_400 } }, stackId: 'Crowdstart-sla' });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.TABLE_NAME);
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.Environment.Variables.FULFILLMENT_SLA_SECONDS).toBe('172800');
+    expect(() => resolveSettings('acme', { acme: { fulfillmentSlaSeconds: 0 } })).toThrow(/fulfillmentSlaSeconds/);
+  });
 });

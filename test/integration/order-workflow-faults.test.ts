@@ -4,7 +4,19 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createSku, eventually, inventoryOf, invariantViolations, type Api } from '../fixtures/skus';
 import { apiClient } from './support/api';
-import { checkout, executionArnOf, SHIPPING, sfnClient, stackQueue, stripeClient, waitForStatus } from './support/orders';
+import { orderKeys } from '../../functions/adapters/dynamodb/keys';
+import {
+  checkout,
+  deleteTableItem,
+  executionArnOf,
+  rewriteOrderItem,
+  SHIPPING,
+  sfnClient,
+  stackQueue,
+  stripeClient,
+  stripeLocal,
+  waitForStatus,
+} from './support/orders';
 import { startStackProcess, type StackProcess } from './support/stack-process';
 
 /**
@@ -115,6 +127,100 @@ describe('an order whose workflow failed after payment', () => {
       expect(await stockOf(skus)).toEqual(skus.map(() => ({ available: 5, held: 0, reserved: 0, sold: 0 })));
     }, 90_000);
   });
+
+  describe('when the execution ended while the payment waited for 3-D Secure', () => {
+    /** A one-unit order in REQUIRES_ACTION whose execution an operator stopped. */
+    async function strandedAuthentication() {
+      const token = await api.customerToken();
+      const sku = await createSku(api, 5);
+      await api.post('/cart/items', { token, body: { sku, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
+      const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
+      const order = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION', 30_000);
+      await sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(order.id), error: 'Operator', cause: 'incident' }));
+      return { token, sku, order };
+    }
+
+    it('applies a late payment_intent.succeeded directly: PAID with the stock sold, then the merchant ships', async () => {
+      // Prepare
+      const { token, sku, order } = await strandedAuthentication();
+
+      // Act
+      await stripeLocal(`payment_intents/${order.payment.paymentIntentId}/authenticate`, { outcome: 'succeed' }, stack.engines.stripe);
+      const paid = await waitForStatus(api, token, order.id, ['PAID', 'PAYMENT_FAILED', 'CANCELLED'], 20_000);
+      const shipped = await api.post(`/admin/orders/${order.id}/fulfillment`, { token: await api.adminToken(), body: SHIPMENT });
+
+      // Assess
+      expect([paid.status, paid.payment.status]).toEqual(['PAID', 'succeeded']);
+      expect([shipped.status, shipped.body.status]).toEqual([202, 'FULFILLED']);
+      expect(await stockOf([sku])).toEqual([{ available: 4, held: 0, reserved: 0, sold: 1 }]);
+    }, 60_000);
+
+    it('applies a late payment_intent.payment_failed directly: PAYMENT_FAILED, the reservation released', async () => {
+      const { token, sku, order } = await strandedAuthentication();
+
+      await stripeLocal(`payment_intents/${order.payment.paymentIntentId}/authenticate`, { outcome: 'fail' }, stack.engines.stripe);
+      const failed = await waitForStatus(api, token, order.id, ['PAID', 'PAYMENT_FAILED', 'CANCELLED'], 20_000);
+
+      expect([failed.status, failed.payment.status]).toEqual(['PAYMENT_FAILED', 'failed']);
+      const intent = await stripeClient(stack.engines.stripe).paymentIntents.retrieve(order.payment.paymentIntentId!);
+      expect(intent.status).toBe('canceled'); // it can no longer succeed for an order that failed
+      expect(await stockOf([sku])).toEqual([{ available: 5, held: 0, reserved: 0, sold: 0 }]);
+    }, 60_000);
+  });
+
+  it('cancels the PaymentIntent of an order whose execution ended during Pay, before the intent id was saved', async () => {
+    // Prepare: the charge went out (a 3-D Secure intent, still able to take money) but the order
+    // never learnt its id: put the order back as Pay found it, as a crash between Stripe's answer
+    // and the write leaves it, with its execution gone.
+    const token = await api.customerToken();
+    const sku = await createSku(api, 5);
+    await api.post('/cart/items', { token, body: { sku, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
+    const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
+    const waiting = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION', 30_000);
+    const paymentIntentId = waiting.payment.paymentIntentId!;
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(placed.body.id), error: 'Operator', cause: 'incident' }));
+    await rewriteOrderItem(stack.engines.dynamodb!, placed.body.id, {
+      expression: 'SET #status = :pending, #payment.#status = :pendingPayment REMOVE #payment.#pi, #tokens',
+      names: { '#status': 'status', '#payment': 'payment', '#pi': 'paymentIntentId', '#tokens': 'tokens' },
+      values: { ':pending': 'PENDING', ':pendingPayment': 'pending' },
+    });
+    await deleteTableItem(stack.engines.dynamodb!, orderKeys.paymentIntentLink(paymentIntentId));
+
+    // Act
+    const res = await api.post(`/orders/${placed.body.id}/cancel`, { token });
+
+    // Assess
+    expect([res.status, res.body.status, res.body.payment.status]).toEqual([202, 'CANCELLED', 'canceled']);
+    const intent = await stripeClient(stack.engines.stripe).paymentIntents.retrieve(paymentIntentId);
+    expect(intent.status).toBe('canceled');
+    expect(await stockOf([sku])).toEqual([{ available: 5, held: 0, reserved: 0, sold: 0 }]);
+  }, 60_000);
+
+  it("lets the workflow's Cancel payment find an intent the order never saved, and cancel it", async () => {
+    // Prepare: an order waiting for 3-D Secure whose intent id the order lost (as when Pay's write
+    // fails after Stripe created the intent), its execution still running.
+    const token = await api.customerToken();
+    const sku = await createSku(api, 5);
+    await api.post('/cart/items', { token, body: { sku, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
+    const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
+    const waiting = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION', 30_000);
+    const paymentIntentId = waiting.payment.paymentIntentId!;
+    await rewriteOrderItem(stack.engines.dynamodb!, placed.body.id, {
+      expression: 'REMOVE #payment.#pi',
+      names: { '#payment': 'payment', '#pi': 'paymentIntentId' },
+    });
+
+    // Act: the cancel fails the authentication wait; the workflow's compensation runs
+    const res = await api.post(`/orders/${placed.body.id}/cancel`, { token });
+    const cancelled = await waitForStatus(api, token, placed.body.id, 'CANCELLED', 20_000);
+
+    // Assess
+    expect(res.status).toBe(202);
+    expect(cancelled.payment.status).toBe('canceled');
+    const intent = await stripeClient(stack.engines.stripe).paymentIntents.retrieve(paymentIntentId);
+    expect(intent.status).toBe('canceled');
+    expect(await stockOf([sku])).toEqual([{ available: 5, held: 0, reserved: 0, sold: 0 }]);
+  }, 60_000);
 
   it('never answers ORDER_BUSY for an execution an operator stopped: the merchant ships directly', async () => {
     // Prepare: a paid order waiting for fulfillment, its execution stopped underneath it

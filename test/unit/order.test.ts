@@ -208,6 +208,13 @@ describe('routeOrderAction: which wait serves an action', () => {
     expect(routeOrderAction(order('COMPLETED'), 'refund')).toEqual({ via: 'direct' });
   });
 
+  it('settles a payment through the authentication wait, directly once the workflow gave up on it', () => {
+    expect(routeOrderAction(order('REQUIRES_ACTION', { tokens: { authentication: 'a' } }), 'settle')).toEqual({ via: 'token', token: 'a', signal: 'succeed' });
+    expect(routeOrderAction(order('PENDING'), 'settle')).toEqual({ via: 'workflow', busyCode: 'PAYMENT_IN_PROGRESS' });
+    expect(routeOrderAction(order('REQUIRES_ACTION', { attention, tokens: { authentication: 'stale' } }), 'settle')).toEqual({ via: 'direct' });
+    expect(routeOrderAction(order('PENDING', { attention }), 'settle')).toEqual({ via: 'direct' });
+  });
+
   it('answers the action in a status it does not apply to with its 409', () => {
     const codeOf = (o: RoutableOrder, action: Parameters<typeof routeOrderAction>[1]) => {
       try {
@@ -222,6 +229,7 @@ describe('routeOrderAction: which wait serves an action', () => {
     expect(codeOf(order('FULFILLED'), 'cancel')).toBe('ORDER_NOT_CANCELLABLE');
     expect(codeOf(order('PENDING'), 'refund')).toBe('ORDER_NOT_REFUNDABLE');
     expect(codeOf(order('REFUNDED'), 'refund')).toBe('ALREADY_REFUNDED');
+    for (const status of ['PAID', 'PAYMENT_FAILED', 'CANCELLED'] as const) expect(codeOf(order(status), 'settle')).toBe('PAYMENT_ALREADY_SETTLED');
     expect(codeOf(order('COMPLETED', { payment: { status: 'refunded', paymentIntentId: 'pi_1', paymentMethodId: 'pm' } }), 'refund')).toBe('ALREADY_REFUNDED');
   });
 });

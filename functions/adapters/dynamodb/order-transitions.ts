@@ -126,11 +126,12 @@ export async function recordAttention(orderId: string, attention: OrderAttention
 
 /**
  * Records the token of a wait on the order while the order is in that wait's status
- * (WAITING_STATUS). Returns false, writing nothing, when the order has moved on.
+ * (WAITING_STATUS) and the workflow has not given up on it (`attention`: a late fulfillment
+ * request, say, whose wait timed out). Returns false, writing nothing, when the order has moved on.
  */
 export async function recordTaskToken(orderId: string, kind: TaskTokenKind, taskToken: string): Promise<boolean> {
   const statuses = WAITING_STATUS[kind];
-  const names = { '#status': 'status', '#tokens': 'tokens', '#kind': kind, '#updatedAt': 'updatedAt' };
+  const names = { '#status': 'status', '#tokens': 'tokens', '#kind': kind, '#updatedAt': 'updatedAt', '#attention': 'attention' };
   const values = { ...Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s])), ':now': new Date().toISOString() };
   const inStatus = `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`;
   // A nested SET needs the `tokens` map to exist, so the first token creates the map instead.
@@ -145,7 +146,7 @@ export async function recordTaskToken(orderId: string, kind: TaskTokenKind, task
           TableName: env.tableName,
           Key: orderKeys.order(orderId),
           UpdateExpression: `SET ${set}, #updatedAt = :now`,
-          ConditionExpression: `attribute_exists(pk) AND ${inStatus} AND ${exists}`,
+          ConditionExpression: `attribute_exists(pk) AND ${inStatus} AND attribute_not_exists(#attention) AND ${exists}`,
           ExpressionAttributeNames: set.includes('#kind') ? names : omit(names, '#kind'),
           ExpressionAttributeValues: { ...values, ':token': value },
         }),
@@ -156,7 +157,7 @@ export async function recordTaskToken(orderId: string, kind: TaskTokenKind, task
     }
   }
   const order = await readWorkflowOrder(orderId); // NotFound for an unknown order
-  if (!statuses.includes(order.status)) return false;
+  if (!statuses.includes(order.status) || order.attention) return false;
   throw new Error(`Could not record the ${kind} token on order ${orderId}`); // a race on `tokens`: retried
 }
 

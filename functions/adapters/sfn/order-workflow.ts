@@ -4,7 +4,8 @@
  * endpoint: the local stack sets AWS_ENDPOINT_URL_SFN, which the SDK reads itself.
  *
  * Contract with the state machine (lib/constructs/order-workflow.ts):
- * - execution name = order id, input `{ orderId, completeAfterSeconds }`;
+ * - execution name = order id, input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds,
+ *   authenticationTimeoutSeconds }` (the waits' TimeoutSecondsPath);
  * - the waits' task tokens sit on the order under `tokens.<kind>`; resuming `authentication`
  *   takes `{ outcome: 'succeeded' | 'failed', declineCode? }`, `fulfillment` takes
  *   `{ carrier, trackingNumber }`, `delivery` takes anything (`{}`);
@@ -32,6 +33,10 @@ export interface OrderWorkflowInput {
   readonly orderId: string;
   /** How long a fulfilled order waits for a delivery confirmation (TimeoutSecondsPath; ≥ 1). */
   readonly completeAfterSeconds: number;
+  /** How long a paid order waits for the merchant to ship before the execution gives up on it (≥ 1). */
+  readonly fulfillmentSlaSeconds: number;
+  /** How long a payment waits for the customer's 3-D Secure step before it is voided (≥ 1). */
+  readonly authenticationTimeoutSeconds: number;
 }
 
 /**
@@ -47,7 +52,17 @@ export class OrderNotWaiting extends Conflict {
 
 /** The execution input for an order (exported for tests and the local stack). */
 export function workflowInput(orderId: string): OrderWorkflowInput {
-  return { orderId, completeAfterSeconds: Math.max(1, Math.ceil(env.completeAfterSeconds)) };
+  return {
+    orderId,
+    completeAfterSeconds: timeoutSeconds(env.completeAfterSeconds),
+    fulfillmentSlaSeconds: timeoutSeconds(env.fulfillmentSlaSeconds),
+    authenticationTimeoutSeconds: timeoutSeconds(env.authenticationTimeoutSeconds),
+  };
+}
+
+/** Step Functions takes whole seconds, at least 1. */
+function timeoutSeconds(seconds: number): number {
+  return Math.max(1, Math.ceil(seconds));
 }
 
 /**

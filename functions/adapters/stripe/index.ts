@@ -20,6 +20,7 @@ export {
 export {
   cancelPayment,
   chargeOrder,
+  findOrderPaymentIntent,
   refundOrder,
   retrievePayment,
   type ChargeOrderInput,

@@ -15,6 +15,8 @@ import { withFreshKeys } from './idempotency';
  * | chargeOrder   | `order-<orderId>-pay` creates the intent, `order-<orderId>-pay-confirm` confirms it (`-pay-<n>` for attempt n > 1, e.g. a new card) |
  * | refundOrder   | `order-<orderId>-refund` (one refund per order)  |
  * | cancelPayment | `order-<orderId>-cancel`                         |
+ *
+ * findOrderPaymentIntent reads only (a list), for an order whose charge step never saved its id.
  */
 
 export interface ChargeOrderInput {
@@ -107,6 +109,36 @@ export async function retrievePayment(paymentIntentId: string): Promise<ChargeRe
   const stripe = await stripeClient();
   try {
     return resultOf(await stripe.paymentIntents.retrieve(paymentIntentId));
+  } catch (error) {
+    throw toPaymentError(error);
+  }
+}
+
+/** How much earlier than the order Stripe may stamp its intent (clocks differ). */
+const CLOCK_SKEW_SECONDS = 300;
+
+/**
+ * The PaymentIntent charged for an order that never learnt its id (the charge step ended between
+ * Stripe's answer and saving the id): the newest intent whose metadata.orderId is the order's,
+ * among the Stripe customer's intents when the card is saved on one, else the account's. The
+ * list is newest first, so the walk stops at the first intent older than the order. (Search by
+ * metadata would be one call, but its index lags by up to a minute, and the list is the standard
+ * call every Stripe-compatible server serves.) Undefined: the order was never charged.
+ */
+export async function findOrderPaymentIntent(input: {
+  orderId: string;
+  /** The order's creation time (ISO 8601): no intent of it is older. */
+  createdAt: string;
+  stripeCustomerId?: string;
+}): Promise<string | undefined> {
+  const stripe = await stripeClient();
+  const since = Math.floor(Date.parse(input.createdAt) / 1000) - CLOCK_SKEW_SECONDS;
+  try {
+    for await (const intent of stripe.paymentIntents.list({ limit: 100, ...(input.stripeCustomerId ? { customer: input.stripeCustomerId } : {}) })) {
+      if (intent.created < since) return undefined;
+      if (intent.metadata?.orderId === input.orderId) return intent.id;
+    }
+    return undefined;
   } catch (error) {
     throw toPaymentError(error);
   }

@@ -1,4 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { orderKeys } from '../../../functions/adapters/dynamodb/keys';
+import { localCredentials } from '../../../lib/local/dynamodb';
+import { LOCAL_TABLE_NAME } from '../../../lib/local/stack';
 import { LOCAL_STATE_MACHINE_ARN } from '../../../lib/local/workflow';
 /**
  * Helpers for the checkout and order tests: a stocked cart, checkout, bounded waits for an
@@ -123,4 +128,33 @@ export async function executionHistory(sfn: SFNClient, executionArn: string): Pr
     nextToken = page.nextToken;
   } while (nextToken);
   return events;
+}
+
+/**
+ * Rewrites a stack's order item directly (DynamoDB Local through the document client), for the
+ * tests that need a state the API cannot produce on demand: a write that a crash lost, say.
+ */
+export async function rewriteOrderItem(
+  endpoint: string,
+  orderId: string,
+  update: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+): Promise<void> {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials }));
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: LOCAL_TABLE_NAME,
+      Key: orderKeys.order(orderId),
+      UpdateExpression: update.expression,
+      ...(update.names ? { ExpressionAttributeNames: update.names } : {}),
+      ...(update.values ? { ExpressionAttributeValues: update.values } : {}),
+    }),
+  );
+  dynamo.destroy();
+}
+
+/** Deletes an item of a stack's table by key (see rewriteOrderItem). */
+export async function deleteTableItem(endpoint: string, key: { pk: string; sk: string }): Promise<void> {
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials }));
+  await dynamo.send(new DeleteCommand({ TableName: LOCAL_TABLE_NAME, Key: key }));
+  dynamo.destroy();
 }
