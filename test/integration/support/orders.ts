@@ -26,6 +26,7 @@ export interface OrderView {
   readonly shippingAddress: typeof SHIPPING;
   readonly payment: { status: string; paymentIntentId: string | null; declineCode?: string };
   readonly fulfillment?: { carrier: string; trackingNumber: string };
+  readonly refund?: { at: string; restock: boolean };
   readonly history: { status: string; at: string }[];
   readonly createdAt: string;
 }

@@ -8,9 +8,9 @@
  * | check                     | holds when                                                                      |
  * | ------------------------- | ------------------------------------------------------------------------------- |
  * | orders match checkouts    | every accepted checkout has its order, and every order is a checkout a customer sent |
- * | payment matches status    | COMPLETED/FULFILLED/PAID: one succeeded charge of the total (refunded only if the payment says so); CANCELLED: none kept; PAYMENT_FAILED: none taken |
+ * | payment matches status    | COMPLETED/FULFILLED/PAID/REFUNDED: one succeeded charge of the total (refunded only if the payment says so); CANCELLED: none kept; PAYMENT_FAILED: none taken |
  * | every charge has an order | each succeeded PaymentIntent of the Stripe server names an existing order       |
- * | stock                     | per SKU: the invariant, nothing held or reserved, and sold = the units of orders that keep their goods |
+ * | stock                     | per SKU: the invariant, nothing held or reserved, and sold = the units of orders that keep their goods (a return unless restocked) |
  * | no message lost           | every status change published to OrderEvents; what is still queued, in a DLQ or in the stream-failure log printed |
  * | a way out for every order | every order ends terminal, through an action that worked; its execution SUCCEEDED |
  */
@@ -43,9 +43,12 @@ export interface SoakEnd {
 
 type AdminOrder = OrderView & { customerId: string };
 
-const TERMINAL = ['COMPLETED', 'CANCELLED', 'PAYMENT_FAILED'];
-/** Orders in these statuses keep their units sold (a refund after shipping keeps the status). */
+const TERMINAL = ['COMPLETED', 'CANCELLED', 'PAYMENT_FAILED', 'REFUNDED'];
+/** Orders in these statuses were paid; all but a refunded one keep their charge. */
 const SELLING = ['PAID', 'FULFILLED', 'COMPLETED'];
+const PAID_ONCE = [...SELLING, 'REFUNDED'];
+/** A return (REFUNDED) keeps its units sold unless the merchant restocked them. */
+const keepsUnits = (order: AdminOrder) => SELLING.includes(order.status) || (order.status === 'REFUNDED' && !order.refund?.restock);
 /** A message in flight at a crash comes back after its queue's visibility timeout (60 s). */
 const REDELIVERY_MS = 75_000;
 
@@ -181,7 +184,7 @@ async function checkPayments(stripe: Stripe, orders: AdminOrder[]): Promise<Chec
     const refunded = charges.filter((c) => c.refunded);
     const where = `${order.id} ${order.status} (payment ${order.payment.status})`;
     if (succeeded.length > 1) mismatches.push(`${where}: ${succeeded.length} succeeded PaymentIntents ${succeeded.map((i) => i.id).join(', ')}`);
-    if (SELLING.includes(order.status)) {
+    if (PAID_ONCE.includes(order.status)) {
       const wantRefunded = order.payment.status === 'refunded';
       const good = wantRefunded ? refunded : kept;
       if (good.length !== 1) mismatches.push(`${where}: ${kept.length} kept and ${refunded.length} refunded charges`);
@@ -199,7 +202,7 @@ async function checkPayments(stripe: Stripe, orders: AdminOrder[]): Promise<Chec
 
 async function checkStock(client: SoakClient, admin: string, ledger: Ledger, orders: AdminOrder[]): Promise<string[]> {
   const sold = new Map<string, number>();
-  for (const order of orders.filter((o) => SELLING.includes(o.status))) {
+  for (const order of orders.filter(keepsUnits)) {
     for (const line of order.items) sold.set(line.sku, (sold.get(line.sku) ?? 0) + line.quantity);
   }
   const problems: string[] = [];
