@@ -168,16 +168,21 @@ describe('an order whose workflow failed after payment', () => {
     }, 60_000);
   });
 
-  it('cancels the PaymentIntent of an order whose execution ended during Pay, before the intent id was saved', async () => {
-    // Prepare: the charge went out (a 3-D Secure intent, still able to take money) but the order
-    // never learnt its id: put the order back as Pay found it, as a crash between Stripe's answer
-    // and the write leaves it, with its execution gone.
+  /** A customer's order of one unit of a fresh 5-unit SKU, waiting for 3-D Secure. */
+  async function orderAwaitingAuthentication() {
     const token = await api.customerToken();
     const sku = await createSku(api, 5);
     await api.post('/cart/items', { token, body: { sku, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
     const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
     const waiting = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION', 30_000);
-    const paymentIntentId = waiting.payment.paymentIntentId!;
+    return { token, sku, placed, paymentIntentId: waiting.payment.paymentIntentId! };
+  }
+
+  it('cancels the PaymentIntent of an order whose execution ended during Pay, before the intent id was saved', async () => {
+    // Prepare: the charge went out (a 3-D Secure intent, still able to take money) but the order
+    // never learnt its id: put the order back as Pay found it, as a crash between Stripe's answer
+    // and the write leaves it, with its execution gone.
+    const { token, sku, placed, paymentIntentId } = await orderAwaitingAuthentication();
     await sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(placed.body.id), error: 'Operator', cause: 'incident' }));
     await rewriteOrderItem(stack.engines.dynamodb!, placed.body.id, {
       expression: 'SET #status = :pending, #payment.#status = :pendingPayment REMOVE #payment.#pi, #tokens',
@@ -199,12 +204,7 @@ describe('an order whose workflow failed after payment', () => {
   it("lets the workflow's Cancel payment find an intent the order never saved, and cancel it", async () => {
     // Prepare: an order waiting for 3-D Secure whose intent id the order lost (as when Pay's write
     // fails after Stripe created the intent), its execution still running.
-    const token = await api.customerToken();
-    const sku = await createSku(api, 5);
-    await api.post('/cart/items', { token, body: { sku, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
-    const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
-    const waiting = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION', 30_000);
-    const paymentIntentId = waiting.payment.paymentIntentId!;
+    const { token, sku, placed, paymentIntentId } = await orderAwaitingAuthentication();
     await rewriteOrderItem(stack.engines.dynamodb!, placed.body.id, {
       expression: 'REMOVE #payment.#pi',
       names: { '#payment': 'payment', '#pi': 'paymentIntentId' },
