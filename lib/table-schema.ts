@@ -15,8 +15,11 @@ export interface GlobalIndex {
 }
 
 /** Generic overloaded indexes (ElectroDB style): each entity decides what it projects into them. */
-export const GLOBAL_INDEXES: readonly GlobalIndex[] = [
+export const GLOBAL_INDEXES = [
   { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
-];
+] as const satisfies readonly GlobalIndex[];
+
+/** The name of one of the GLOBAL_INDEXES: a query can only name an index the table has. */
+export type IndexName = (typeof GLOBAL_INDEXES)[number]['indexName'];

@@ -1,15 +1,13 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { createHash } from 'node:crypto';
 import { idempotencyKeys } from '../adapters/dynamodb/keys';
-import { dynamo, isConditionFailure } from '../adapters/dynamodb/client';
+import { deleteItem, entityTag, getItem, isConditionFailure, putItem, updateItem } from '../adapters/dynamodb/table';
 import {
   IdempotencyInProgress,
   IdempotencyKeyRequired,
   IdempotencyKeyReused,
   ValidationFailed,
 } from '../domain/errors';
-import { env } from './env';
 import { logger } from './logger';
 import { callerOf, toHttpResult, type ApiEvent, type ApiResponse, type HttpResult } from './http';
 
@@ -61,7 +59,7 @@ export function idempotency(mode: IdempotencyMode): MiddlewareObj<ApiEvent, Http
     },
     onError: async (request: Request<ApiEvent, HttpResult>) => {
       const claim = claims.get(request);
-      if (claim) await dynamo.send(new DeleteCommand({ TableName: env.tableName, Key: claim }));
+      if (claim) await deleteItem({ Key: claim });
     },
   };
 }
@@ -78,21 +76,25 @@ function fingerprintOf(event: ApiEvent): string {
 async function claimOrReplay(claim: Claim, fingerprint: string): Promise<ApiResponse | undefined> {
   const now = Math.floor(Date.now() / 1000);
   try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: env.tableName,
-        Item: { ...claim, status: 'IN_PROGRESS', fingerprint, lockedUntil: now + LOCK_SECONDS, ttl: now + RETENTION_SECONDS },
-        ConditionExpression:
-          'attribute_not_exists(pk) OR #ttl < :now OR (#status = :inProgress AND lockedUntil < :now)',
-        ExpressionAttributeNames: { '#ttl': 'ttl', '#status': 'status' },
-        ExpressionAttributeValues: { ':now': now, ':inProgress': 'IN_PROGRESS' },
-      }),
-    );
+    await putItem({
+      Item: {
+        ...claim,
+        ...entityTag('IDEMPOTENCY'),
+        status: 'IN_PROGRESS',
+        fingerprint,
+        lockedUntil: now + LOCK_SECONDS,
+        ttl: now + RETENTION_SECONDS,
+      },
+      ConditionExpression:
+        'attribute_not_exists(pk) OR #ttl < :now OR (#status = :inProgress AND lockedUntil < :now)',
+      ExpressionAttributeNames: { '#ttl': 'ttl', '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ':inProgress': 'IN_PROGRESS' },
+    });
     return undefined;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
-  const { Item } = await dynamo.send(new GetCommand({ TableName: env.tableName, Key: claim, ConsistentRead: true }));
+  const { Item } = await getItem({ Key: claim, ConsistentRead: true });
   if (!Item) return claimOrReplay(claim, fingerprint);
   if (Item.fingerprint !== fingerprint) throw new IdempotencyKeyReused();
   if (Item.status !== 'COMPLETED') throw new IdempotencyInProgress();
@@ -101,13 +103,10 @@ async function claimOrReplay(claim: Claim, fingerprint: string): Promise<ApiResp
 }
 
 async function complete(claim: Claim, response: ApiResponse): Promise<void> {
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: env.tableName,
-      Key: claim,
-      UpdateExpression: 'SET #status = :completed, #response = :response',
-      ExpressionAttributeNames: { '#status': 'status', '#response': 'response' },
-      ExpressionAttributeValues: { ':completed': 'COMPLETED', ':response': response },
-    }),
-  );
+  await updateItem({
+    Key: claim,
+    UpdateExpression: 'SET #status = :completed, #response = :response',
+    ExpressionAttributeNames: { '#status': 'status', '#response': 'response' },
+    ExpressionAttributeValues: { ':completed': 'COMPLETED', ':response': response },
+  });
 }

@@ -134,7 +134,8 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
   let repo: typeof import('../../functions/adapters/dynamodb/cart-repository');
   let stock: typeof import('../../functions/adapters/dynamodb/stock-repository');
   let consumer: typeof import('../../functions/queue/release-expired-holds');
-  let client: typeof import('../../functions/adapters/dynamodb/client').dynamo;
+  let table: typeof import('../../functions/adapters/dynamodb/table');
+  let client: typeof import('../../functions/adapters/dynamodb/table').dynamo;
   let keys: typeof import('../../functions/adapters/dynamodb/keys');
 
   beforeAll(async () => {
@@ -153,7 +154,8 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
     repo = await import('../../functions/adapters/dynamodb/cart-repository');
     stock = await import('../../functions/adapters/dynamodb/stock-repository');
     consumer = await import('../../functions/queue/release-expired-holds');
-    client = (await import('../../functions/adapters/dynamodb/client')).dynamo;
+    table = await import('../../functions/adapters/dynamodb/table');
+    client = table.dynamo;
     keys = await import('../../functions/adapters/dynamodb/keys');
   }, 120_000);
 
@@ -237,8 +239,8 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
     const { hold: live } = await repo.addToCart('dave', 'RESERVE', 2);
     const { hold: dead } = await repo.addToCart('erin', 'RESERVE', 1, new Date(Date.now() - 3_600_000));
 
-    await stock.transactWrite(repo.holdToReservationItems(live));
-    const refused = stock.transactWrite(repo.holdToReservationItems(dead));
+    await table.transactWrite(repo.holdToReservationItems(live));
+    const refused = table.transactWrite(repo.holdToReservationItems(dead));
 
     await expect(refused).rejects.toMatchObject({ name: 'TransactionCanceledException' });
     expect(await stock.getStock('RESERVE')).toMatchObject({ total: 5, available: 2, held: 1, reserved: 2, sold: 0 });

@@ -6,7 +6,7 @@
  * (customer, sweeper, inline release, checkout) must match its current `rev`, and the TTL path
  * claims a per-hold marker (applyStockMoveOnce) because the line is already gone.
  */
-import { GetCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import {
   cartView,
@@ -28,18 +28,20 @@ import {
 import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
 import { env } from '../../shared/env';
-import { dynamo, isConditionFailure } from './client';
-import { cartKeys, HOLD_EXPIRY_SHARDS } from './keys';
+import { cartKeys, HOLD_EXPIRY_SHARDS, type IndexPartition } from './keys';
+import { applyStockMoveOnce, getSkuInfo, getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
 import {
-  applyStockMoveOnce,
   cancellationCodes,
-  getSkuInfo,
-  getSkuInfos,
-  getStock,
-  stockMoveUpdate,
+  entityTag,
+  getItem,
+  isConditionFailure,
+  isEntity,
+  query,
+  queryIndex,
   transactWrite,
+  updateItem,
   type TransactItem,
-} from './stock-repository';
+} from './table';
 
 /** Optimistic retries when a line changed between our read and our conditional write. */
 const MAX_ATTEMPTS = 8;
@@ -47,26 +49,19 @@ const MAX_ATTEMPTS = 8;
 const INLINE_RELEASE_LIMIT = 10;
 /** Upper bound per shard and sweep, so one run stays well inside the function timeout. */
 const SWEEP_LIMIT_PER_SHARD = 2_000;
-const ITEM_TYPE = 'CART_ITEM';
 
 type LineInfo = Pick<Hold, 'sku' | 'productId' | 'name' | 'unitPrice'>;
 
 /** The line of `sku` in the customer's cart, live or expired, read consistently. */
 export async function getHold(customerId: string, sku: string): Promise<Hold | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: cartKeys.item(customerId, sku), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: cartKeys.item(customerId, sku), ConsistentRead: true });
   return Item ? toHold(Item) : undefined;
 }
 
 /** Every line of the customer's cart (expired ones included; the domain filters them). */
 export async function listHolds(customerId: string): Promise<Hold[]> {
-  return queryAll({
-    TableName: env.tableName,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-    ExpressionAttributeValues: { ':pk': cartKeys.partition(customerId), ':prefix': cartKeys.ITEM_PREFIX },
-    ConsistentRead: true,
-  });
+  const line = { partition: cartKeys.partition(customerId), sortKey: { beginsWith: cartKeys.ITEM_PREFIX } };
+  return queryAll((ExclusiveStartKey) => query(line, { ConsistentRead: true, ExclusiveStartKey }));
 }
 
 /** The caller's cart as the routes answer it: live lines at the catalog's current prices. */
@@ -138,16 +133,13 @@ export async function changeCartItem(customerId: string, sku: string, quantity: 
  */
 export async function recordLinePrice(hold: Hold, unitPrice: Money): Promise<void> {
   try {
-    await dynamo.send(
-      new UpdateCommand({
-        TableName: env.tableName,
-        Key: cartKeys.item(hold.customerId, hold.sku),
-        UpdateExpression: 'SET unitPrice = :price, updatedAt = :now, #rev = #rev + :one',
-        ConditionExpression: '#rev = :rev',
-        ExpressionAttributeNames: { '#rev': 'rev' },
-        ExpressionAttributeValues: { ':price': unitPrice, ':now': new Date().toISOString(), ':one': 1, ':rev': hold.rev },
-      }),
-    );
+    await updateItem({
+      Key: cartKeys.item(hold.customerId, hold.sku),
+      UpdateExpression: 'SET unitPrice = :price, updatedAt = :now, #rev = #rev + :one',
+      ConditionExpression: '#rev = :rev',
+      ExpressionAttributeNames: { '#rev': 'rev' },
+      ExpressionAttributeValues: { ':price': unitPrice, ':now': new Date().toISOString(), ':one': 1, ':rev': hold.rev },
+    });
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
@@ -212,7 +204,7 @@ export async function sweepExpiredHolds(now = new Date()): Promise<{ found: numb
   const shards = Array.from({ length: HOLD_EXPIRY_SHARDS }, (_, shard) => shard);
   const counts = await Promise.all(
     shards.map(async (shard) => {
-      const expired = await queryAll(expiredQuery('gsi2', 'gsi2pk', 'gsi2sk', cartKeys.expiryPartition(shard), now), SWEEP_LIMIT_PER_SHARD);
+      const expired = await queryAll(expiredIn(cartKeys.holdsExpiringInShard(shard), now), SWEEP_LIMIT_PER_SHARD);
       let released = 0;
       for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
       return { found: expired.length, released };
@@ -223,7 +215,7 @@ export async function sweepExpiredHolds(now = new Date()): Promise<{ found: numb
 
 /** Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released. */
 export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): Promise<number> {
-  const expired = await queryAll(expiredQuery('gsi1', 'gsi1pk', 'gsi1sk', cartKeys.skuHoldPartition(sku), now), INLINE_RELEASE_LIMIT);
+  const expired = await queryAll(expiredIn(cartKeys.holdsOfSku(sku), now), INLINE_RELEASE_LIMIT);
   let released = 0; // one at a time: concurrent transactions on one stock item would only conflict
   for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
   return released;
@@ -231,7 +223,7 @@ export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): P
 
 /** Reads a hold back from a stream image or index item; undefined for any other entity. */
 export function holdFromItem(item: Record<string, any> | undefined): Hold | undefined {
-  return item?.type === ITEM_TYPE ? toHold(item) : undefined;
+  return isEntity(item, 'CART_ITEM') ? toHold(item!) : undefined;
 }
 
 /**
@@ -276,13 +268,12 @@ function holdPut(hold: Hold, ttl: number, existing: Hold | undefined): TransactI
     ...cartKeys.item(hold.customerId, hold.sku),
     ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId),
     ...cartKeys.expiryIndex(hold.holdExpiresAt, hold.customerId, hold.sku),
-    type: ITEM_TYPE,
+    ...entityTag('CART_ITEM'),
     ...hold,
     ttl,
   };
   return {
     Put: {
-      TableName: env.tableName,
       Item: item,
       ...(existing
         ? { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': existing.rev } }
@@ -305,7 +296,6 @@ function holdDelete(hold: Hold, when: { expiredBy?: Date; liveAt?: Date }): Tran
   }
   return {
     Delete: {
-      TableName: env.tableName,
       Key: cartKeys.item(hold.customerId, hold.sku),
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: { '#rev': 'rev', ...(conditions.length > 1 ? { '#expires': 'holdExpiresAt' } : {}) },
@@ -314,22 +304,18 @@ function holdDelete(hold: Hold, when: { expiredBy?: Date; liveAt?: Date }): Tran
   };
 }
 
-/** Holds in an expiry-ordered index partition whose expiry is before `now` (sort keys start with it). */
-function expiredQuery(index: string, pkName: string, skName: string, partition: string, now: Date): QueryCommandInput {
-  return {
-    TableName: env.tableName,
-    IndexName: index,
-    KeyConditionExpression: '#pk = :pk AND #sk < :now',
-    ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
-    ExpressionAttributeValues: { ':pk': partition, ':now': now.toISOString() },
-  };
+/** Pages of holds in an expiry-ordered index partition whose expiry is before `now` (sort keys start with it). */
+function expiredIn(pattern: IndexPartition, now: Date): QueryPages {
+  return (ExclusiveStartKey) => queryIndex({ ...pattern, sortKey: { before: now.toISOString() } }, { ExclusiveStartKey });
 }
 
-async function queryAll(input: QueryCommandInput, limit = Infinity): Promise<Hold[]> {
+type QueryPages = (cursor: Record<string, unknown> | undefined) => Promise<QueryCommandOutput>;
+
+async function queryAll(pageAt: QueryPages, limit = Infinity): Promise<Hold[]> {
   const holds: Hold[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
-    const page = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: cursor }));
+    const page = await pageAt(cursor);
     for (const item of page.Items ?? []) {
       const hold = holdFromItem(item);
       if (hold && holds.length < limit) holds.push(hold);

@@ -3,13 +3,11 @@
  * partition (keys and access patterns: keys.ts, `customerKeys`). Every read and write is keyed by
  * the customer id from the token, so another customer's address is simply not found.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { Address, AddressInput, Profile, ProfileInput, SavedAddress } from '../../domain/customer';
 import { NotFound, ValidationFailed } from '../../domain/errors';
-import { env } from '../../shared/env';
-import { dynamo, isConditionFailure } from './client';
 import { customerKeys } from './keys';
+import { deleteItem, entityTag, getItem, isConditionFailure, putItem, query, updateItem, type Entity } from './table';
 
 /** The stored profile: what GET /me shows plus the Stripe customer, which stays internal. */
 interface ProfileItem extends Profile {
@@ -25,6 +23,8 @@ export interface Page<T> {
 
 const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
 const PROFILE_NAMES = { '#id': 'id', '#entity': 'entity' };
+/** The profile's entity tag, set by the updates that may create the profile. */
+const CUSTOMER: Entity = 'CUSTOMER';
 const ADDRESS_ID = /^adr_[0-9a-z]{9}[0-9a-f]{16}$/;
 
 /** Time-ordered ids, so the address book lists in creation order without an index. */
@@ -40,26 +40,21 @@ export async function getProfile(customerId: string): Promise<Profile> {
 export async function putProfile(customerId: string, input: ProfileInput): Promise<Profile> {
   const set = Object.entries(input).filter(([, value]) => value !== undefined);
   const removed = Object.keys(input).filter((field) => input[field as keyof ProfileInput] === undefined);
-  const { Attributes } = await dynamo.send(
-    new UpdateCommand({
-      TableName: env.tableName,
-      Key: customerKeys.profile(customerId),
-      UpdateExpression:
-        `SET ${[...profileInit(), 'updatedAt = :now', ...set.map(([f]) => `#${f} = :${f}`)].join(', ')}` +
-        (removed.length ? ` REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : ''),
-      ExpressionAttributeNames: { ...PROFILE_NAMES, ...Object.fromEntries(Object.keys(input).map((f) => [`#${f}`, f])) },
-      ExpressionAttributeValues: { ':id': customerId, ':now': now(), ':entity': 'CUSTOMER', ...prefixed(set) },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
+  const { Attributes } = await updateItem({
+    Key: customerKeys.profile(customerId),
+    UpdateExpression:
+      `SET ${[...profileInit(), 'updatedAt = :now', ...set.map(([f]) => `#${f} = :${f}`)].join(', ')}` +
+      (removed.length ? ` REMOVE ${removed.map((f) => `#${f}`).join(', ')}` : ''),
+    ExpressionAttributeNames: { ...PROFILE_NAMES, ...Object.fromEntries(Object.keys(input).map((f) => [`#${f}`, f])) },
+    ExpressionAttributeValues: { ':id': customerId, ':now': now(), ':entity': CUSTOMER, ...prefixed(set) },
+    ReturnValues: 'ALL_NEW',
+  });
   return toProfile(Attributes as ProfileItem);
 }
 
 /** The Stripe customer behind this customer, if one was created already. */
 export async function getStripeCustomerId(customerId: string): Promise<string | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: customerKeys.profile(customerId), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: customerKeys.profile(customerId), ConsistentRead: true });
   return (Item as ProfileItem | undefined)?.stripeCustomerId;
 }
 
@@ -69,16 +64,13 @@ export async function getStripeCustomerId(customerId: string): Promise<string | 
  */
 export async function saveStripeCustomerId(customerId: string, stripeCustomerId: string): Promise<string> {
   try {
-    await dynamo.send(
-      new UpdateCommand({
-        TableName: env.tableName,
-        Key: customerKeys.profile(customerId),
-        UpdateExpression: `SET ${[...profileInit(), 'updatedAt = if_not_exists(updatedAt, :now)', 'stripeCustomerId = :sc'].join(', ')}`,
-        ConditionExpression: 'attribute_not_exists(stripeCustomerId) OR stripeCustomerId = :sc',
-        ExpressionAttributeNames: PROFILE_NAMES,
-        ExpressionAttributeValues: { ':id': customerId, ':now': now(), ':entity': 'CUSTOMER', ':sc': stripeCustomerId },
-      }),
-    );
+    await updateItem({
+      Key: customerKeys.profile(customerId),
+      UpdateExpression: `SET ${[...profileInit(), 'updatedAt = if_not_exists(updatedAt, :now)', 'stripeCustomerId = :sc'].join(', ')}`,
+      ConditionExpression: 'attribute_not_exists(stripeCustomerId) OR stripeCustomerId = :sc',
+      ExpressionAttributeNames: PROFILE_NAMES,
+      ExpressionAttributeValues: { ':id': customerId, ':now': now(), ':entity': CUSTOMER, ':sc': stripeCustomerId },
+    });
     return stripeCustomerId;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -89,14 +81,12 @@ export async function saveStripeCustomerId(customerId: string, stripeCustomerId:
 /** The caller's addresses in creation order, `limit` per page. */
 export async function listAddresses(customerId: string, page: { limit: number; cursor?: string }): Promise<Page<SavedAddress>> {
   const [result, profile] = await Promise.all([
-    dynamo.send(
-      new QueryCommand({
-        TableName: env.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': customerKeys.partition(customerId), ':prefix': customerKeys.ADDRESS_PREFIX },
+    query(
+      { partition: customerKeys.partition(customerId), sortKey: { beginsWith: customerKeys.ADDRESS_PREFIX } },
+      {
         ExclusiveStartKey: page.cursor ? customerKeys.address(customerId, decodeCursor(page.cursor)) : undefined,
         Limit: page.limit + 1, // one more tells whether another page exists
-      }),
+      },
     ),
     readProfile(customerId),
   ]);
@@ -114,7 +104,7 @@ export async function listAddresses(customerId: string, page: { limit: number; c
  */
 export async function getAddress(customerId: string, addressId: string): Promise<SavedAddress> {
   const [{ Item }, profile] = await Promise.all([
-    dynamo.send(new GetCommand({ TableName: env.tableName, Key: customerKeys.address(customerId, addressId) })),
+    getItem({ Key: customerKeys.address(customerId, addressId) }),
     readProfile(customerId),
   ]);
   if (!Item) throw new NotFound('Address', addressId);
@@ -126,13 +116,10 @@ export async function createAddress(customerId: string, { address, isDefault }: 
   const id = newAddressId();
   const at = now();
   const item: AddressItem = { id, ...address, createdAt: at, updatedAt: at };
-  await dynamo.send(
-    new PutCommand({
-      TableName: env.tableName,
-      Item: { ...customerKeys.address(customerId, id), entity: 'ADDRESS', ...item },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  await putItem({
+    Item: { ...customerKeys.address(customerId, id), ...entityTag('ADDRESS'), ...item },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  });
   const isNowDefault = await applyDefault(customerId, id, isDefault ?? 'if-none');
   return { ...item, isDefault: isNowDefault };
 }
@@ -143,19 +130,16 @@ export async function updateAddress(customerId: string, addressId: string, { add
   const absent = ADDRESS_FIELDS.filter((f) => address[f] === undefined);
   let updated: AddressItem;
   try {
-    const { Attributes } = await dynamo.send(
-      new UpdateCommand({
-        TableName: env.tableName,
-        Key: customerKeys.address(customerId, addressId),
-        UpdateExpression:
-          `SET ${['updatedAt = :now', ...present.map((f) => `#${f} = :${f}`)].join(', ')}` +
-          (absent.length ? ` REMOVE ${absent.map((f) => `#${f}`).join(', ')}` : ''),
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: Object.fromEntries(ADDRESS_FIELDS.map((f) => [`#${f}`, f])),
-        ExpressionAttributeValues: { ':now': now(), ...prefixed(present.map((f) => [f, address[f]])) },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
+    const { Attributes } = await updateItem({
+      Key: customerKeys.address(customerId, addressId),
+      UpdateExpression:
+        `SET ${['updatedAt = :now', ...present.map((f) => `#${f} = :${f}`)].join(', ')}` +
+        (absent.length ? ` REMOVE ${absent.map((f) => `#${f}`).join(', ')}` : ''),
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: Object.fromEntries(ADDRESS_FIELDS.map((f) => [`#${f}`, f])),
+      ExpressionAttributeValues: { ':now': now(), ...prefixed(present.map((f) => [f, address[f]])) },
+      ReturnValues: 'ALL_NEW',
+    });
     updated = Attributes as AddressItem;
   } catch (error) {
     if (isConditionFailure(error)) throw new NotFound('Address', addressId);
@@ -171,13 +155,10 @@ export async function updateAddress(customerId: string, addressId: string, { add
 /** Deletes an address (and the default mark when it was the default). */
 export async function deleteAddress(customerId: string, addressId: string): Promise<void> {
   try {
-    await dynamo.send(
-      new DeleteCommand({
-        TableName: env.tableName,
-        Key: customerKeys.address(customerId, addressId),
-        ConditionExpression: 'attribute_exists(pk)',
-      }),
-    );
+    await deleteItem({
+      Key: customerKeys.address(customerId, addressId),
+      ConditionExpression: 'attribute_exists(pk)',
+    });
   } catch (error) {
     if (isConditionFailure(error)) throw new NotFound('Address', addressId);
     throw error;
@@ -193,22 +174,19 @@ async function applyDefault(customerId: string, addressId: string, mode: boolean
   const condition =
     mode === true ? undefined : mode === false ? 'defaultAddressId = :address' : 'attribute_not_exists(defaultAddressId)';
   try {
-    await dynamo.send(
-      new UpdateCommand({
-        TableName: env.tableName,
-        Key: customerKeys.profile(customerId),
-        UpdateExpression:
-          mode === false
-            ? 'REMOVE defaultAddressId'
-            : `SET ${[...profileInit(), 'updatedAt = if_not_exists(updatedAt, :now)', 'defaultAddressId = :address'].join(', ')}`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: mode === false ? undefined : PROFILE_NAMES,
-        ExpressionAttributeValues:
-          mode === false
-            ? { ':address': addressId }
-            : { ':id': customerId, ':now': now(), ':entity': 'CUSTOMER', ':address': addressId },
-      }),
-    );
+    await updateItem({
+      Key: customerKeys.profile(customerId),
+      UpdateExpression:
+        mode === false
+          ? 'REMOVE defaultAddressId'
+          : `SET ${[...profileInit(), 'updatedAt = if_not_exists(updatedAt, :now)', 'defaultAddressId = :address'].join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: mode === false ? undefined : PROFILE_NAMES,
+      ExpressionAttributeValues:
+        mode === false
+          ? { ':address': addressId }
+          : { ':id': customerId, ':now': now(), ':entity': CUSTOMER, ':address': addressId },
+    });
     return mode !== false;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
@@ -217,7 +195,7 @@ async function applyDefault(customerId: string, addressId: string, mode: boolean
 }
 
 async function readProfile(customerId: string): Promise<ProfileItem | undefined> {
-  const { Item } = await dynamo.send(new GetCommand({ TableName: env.tableName, Key: customerKeys.profile(customerId) }));
+  const { Item } = await getItem({ Key: customerKeys.profile(customerId) });
   return Item as ProfileItem | undefined;
 }
 
@@ -227,13 +205,10 @@ async function loadOrCreateProfile(customerId: string): Promise<ProfileItem> {
   const at = now();
   const item: ProfileItem = { id: customerId, createdAt: at, updatedAt: at };
   try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: env.tableName,
-        Item: { ...customerKeys.profile(customerId), entity: 'CUSTOMER', ...item },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await putItem({
+      Item: { ...customerKeys.profile(customerId), ...entityTag('CUSTOMER'), ...item },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
     return item;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;

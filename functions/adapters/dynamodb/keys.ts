@@ -17,7 +17,17 @@
  * | stock op marker | STOCK_OP#<opId>         | APPLIED             | -                                | -               |
  * | customer        | CUSTOMER#<sub>          | PROFILE             | -                                | -               |
  * | address         | CUSTOMER#<sub>          | ADDRESS#<addressId> | -                                | -               |
+ *
+ * A query of an index is declared here too, as a named access pattern ({ index, partition }),
+ * so the index an entity is found through is written once, next to the keys that put it there.
  */
+import type { IndexName } from '../../../lib/table-schema';
+
+/** One partition of one of the table's indexes: what a named access pattern queries. */
+export interface IndexPartition {
+  readonly index: IndexName;
+  readonly partition: string;
+}
 
 /**
  * Idempotency record: one per (caller, route, Idempotency-Key), kept 24 h through the TTL.
@@ -33,8 +43,8 @@ export const idempotencyKeys = {
  */
 export const productKeys = {
   product: (productId: string) => ({ pk: `PRODUCT#${productId}`, sk: 'PRODUCT' }),
-  catalogIndex: (createdAt: string, productId: string) => ({ gsi1pk: 'CATALOG', gsi1sk: `${createdAt}#${productId}` }),
-  CATALOG_PARTITION: 'CATALOG',
+  catalogIndex: (createdAt: string, productId: string) => ({ gsi1pk: productKeys.catalog.partition, gsi1sk: `${createdAt}#${productId}` }),
+  catalog: { index: 'gsi1', partition: 'CATALOG' } satisfies IndexPartition,
 };
 
 /**
@@ -96,6 +106,8 @@ export const cartKeys = {
     gsi2sk: `${expiresAt}#${customerId}#${sku}`,
   }),
   expiryPartition: (shard: number) => `HOLD_EXPIRY#${shard}`,
+  holdsOfSku: (sku: string): IndexPartition => ({ index: 'gsi1', partition: cartKeys.skuHoldPartition(sku) }),
+  holdsExpiringInShard: (shard: number): IndexPartition => ({ index: 'gsi2', partition: cartKeys.expiryPartition(shard) }),
 };
 
 /** A stable shard in 0..HOLD_EXPIRY_SHARDS-1 (FNV-1a), so a hold keeps its shard when renewed. */
@@ -149,8 +161,10 @@ export const orderKeys = {
     gsi2sk: `${createdAt}#${orderId}`,
   }),
   statusPartition: (status: string) => `ORDER_STATUS#${status}`,
-  allIndex: (createdAt: string, orderId: string) => ({ gsi3pk: orderKeys.ALL_PARTITION, gsi3sk: `${createdAt}#${orderId}` }),
-  ALL_PARTITION: 'ORDERS',
+  allIndex: (createdAt: string, orderId: string) => ({ gsi3pk: orderKeys.all.partition, gsi3sk: `${createdAt}#${orderId}` }),
+  ofCustomer: (customerId: string): IndexPartition => ({ index: 'gsi1', partition: orderKeys.customerPartition(customerId) }),
+  withStatus: (status: string): IndexPartition => ({ index: 'gsi2', partition: orderKeys.statusPartition(status) }),
+  all: { index: 'gsi3', partition: 'ORDERS' } satisfies IndexPartition,
   paymentIntentLink: (paymentIntentId: string) => ({ pk: `PAYMENT_INTENT#${paymentIntentId}`, sk: 'ORDER' }),
   stripeEvent: (eventId: string) => ({ pk: `STRIPE_EVENT#${eventId}`, sk: 'EVENT' }),
 };

@@ -16,18 +16,29 @@
  * | a Stripe event, once            | conditional Put STRIPE_EVENT#<id>/EVENT (claim, then complete)   |
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
 import { isLive, PriceChanged, ProductUnavailable, reviewForCheckout, type CheckoutReview, type Hold } from '../../domain/cart';
 import { Conflict, NotFound, TooManyRequests, ValidationFailed } from '../../domain/errors';
 import { orderTotal, type Address, type Order, type OrderStatus } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
-import { env } from '../../shared/env';
 import { holdToReservationItems, lapsedHoldToReservationItems, listHolds, recordLinePrice, releaseHold } from './cart-repository';
-import { dynamo, isConditionFailure } from './client';
-import { orderKeys } from './keys';
-import { cancellationCodes, getSkuInfos, getStock, stockMoveUpdate, transactWrite, type TransactItem } from './stock-repository';
+import { orderKeys, type IndexPartition } from './keys';
+import { getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
+import {
+  cancellationCodes,
+  deleteItem,
+  entityTag,
+  getItem,
+  isConditionFailure,
+  isEntity,
+  keyAttributes,
+  putItem,
+  queryIndex,
+  transactWrite,
+  updateItem,
+  type TransactItem,
+} from './table';
 
 /** Task tokens of the waiting workflow steps, written by the workflow (see order-transitions.ts). */
 export interface OrderTokens {
@@ -74,7 +85,7 @@ export function orderItem(order: Order): Record<string, unknown> {
     ...orderKeys.customerIndex(order.customerId, order.createdAt, order.id),
     ...orderKeys.statusIndex(order.status, order.createdAt, order.id),
     ...orderKeys.allIndex(order.createdAt, order.id),
-    entity: 'ORDER',
+    ...entityTag('ORDER'),
     ...order,
   };
 }
@@ -82,7 +93,7 @@ export function orderItem(order: Order): Record<string, unknown> {
 /** The checkout transaction's order item: a Put that fails if the order id exists already. */
 export function putOrderItem(order: Order): TransactItem {
   return {
-    Put: { TableName: env.tableName, Item: orderItem(order), ConditionExpression: 'attribute_not_exists(pk)' },
+    Put: { Item: orderItem(order), ConditionExpression: 'attribute_not_exists(pk)' },
   };
 }
 
@@ -226,7 +237,7 @@ function newOrder(draft: OrderDraft, holds: readonly Hold[], now: Date): Order {
 }
 
 export function isOrderItem(item: Record<string, unknown> | undefined): item is OrderRecord & Record<string, unknown> {
-  return !!item && item.entity === 'ORDER' && item.sk === orderKeys.order('x').sk;
+  return isEntity(item, 'ORDER') && item!.sk === orderKeys.order('x').sk;
 }
 
 /** The order in a table-stream image (NewImage / OldImage), or undefined for any other entity. */
@@ -239,9 +250,7 @@ export function orderFromStreamImage(image: Record<string, unknown> | undefined)
 }
 
 export async function getOrder(orderId: string): Promise<OrderRecord | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: orderKeys.order(orderId), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: orderKeys.order(orderId), ConsistentRead: true });
   return Item as OrderRecord | undefined;
 }
 
@@ -261,14 +270,14 @@ export async function getOrderForCustomer(customerId: string, orderId: string): 
 
 /** The customer's orders, newest first. */
 export function listCustomerOrders(customerId: string, page: PageRequest): Promise<Page<OrderRecord>> {
-  return queryIndex('gsi1', 'gsi1pk', 'gsi1sk', orderKeys.customerPartition(customerId), page);
+  return orderPage(orderKeys.ofCustomer(customerId), page);
 }
 
 /** The store's orders, newest first: one status (gsi2) or all of them (gsi3). */
 export function listOrders(filter: { status?: OrderStatus }, page: PageRequest): Promise<Page<OrderRecord>> {
   return filter.status
-    ? queryIndex('gsi2', 'gsi2pk', 'gsi2sk', orderKeys.statusPartition(filter.status), page)
-    : queryIndex('gsi3', 'gsi3pk', 'gsi3sk', orderKeys.ALL_PARTITION, page);
+    ? orderPage(orderKeys.withStatus(filter.status), page)
+    : orderPage(orderKeys.all, page);
 }
 
 /**
@@ -279,9 +288,7 @@ export async function findOrderByPaymentIntent(
   paymentIntentId: string,
   metadataOrderId?: string,
 ): Promise<OrderRecord | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: orderKeys.paymentIntentLink(paymentIntentId), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: orderKeys.paymentIntentLink(paymentIntentId), ConsistentRead: true });
   const orderId = (Item?.orderId as string | undefined) ?? metadataOrderId;
   if (!orderId) return undefined;
   const order = await getOrder(orderId);
@@ -302,57 +309,46 @@ export type EventClaim = 'claimed' | 'done' | 'busy';
 export async function claimStripeEvent(eventId: string, type: string): Promise<EventClaim> {
   const now = Math.floor(Date.now() / 1000);
   try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: env.tableName,
-        Item: {
-          ...orderKeys.stripeEvent(eventId),
-          entity: 'STRIPE_EVENT',
-          eventId,
-          type,
-          status: 'PROCESSING',
-          lockedUntil: now + STRIPE_EVENT_LOCK_SECONDS,
-          ttl: now + STRIPE_EVENT_RETENTION_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR (#status = :processing AND lockedUntil < :now)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':processing': 'PROCESSING', ':now': now },
-      }),
-    );
+    await putItem({
+      Item: {
+        ...orderKeys.stripeEvent(eventId),
+        ...entityTag('STRIPE_EVENT'),
+        eventId,
+        type,
+        status: 'PROCESSING',
+        lockedUntil: now + STRIPE_EVENT_LOCK_SECONDS,
+        ttl: now + STRIPE_EVENT_RETENTION_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR (#status = :processing AND lockedUntil < :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':processing': 'PROCESSING', ':now': now },
+    });
     return 'claimed';
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: orderKeys.stripeEvent(eventId), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: orderKeys.stripeEvent(eventId), ConsistentRead: true });
   return Item?.status === 'DONE' ? 'done' : 'busy';
 }
 
 /** Records the event as handled, with what was done about it. */
 export async function completeStripeEvent(eventId: string, outcome: string): Promise<void> {
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: env.tableName,
-      Key: orderKeys.stripeEvent(eventId),
-      UpdateExpression: 'SET #status = :done, outcome = :outcome, processedAt = :at REMOVE lockedUntil',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':done': 'DONE', ':outcome': outcome, ':at': new Date().toISOString() },
-    }),
-  );
+  await updateItem({
+    Key: orderKeys.stripeEvent(eventId),
+    UpdateExpression: 'SET #status = :done, outcome = :outcome, processedAt = :at REMOVE lockedUntil',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':done': 'DONE', ':outcome': outcome, ':at': new Date().toISOString() },
+  });
 }
 
 /** Gives a claim back so a redelivery handles the event again. */
 export async function releaseStripeEvent(eventId: string): Promise<void> {
-  await dynamo.send(
-    new DeleteCommand({
-      TableName: env.tableName,
-      Key: orderKeys.stripeEvent(eventId),
-      ConditionExpression: '#status = :processing',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':processing': 'PROCESSING' },
-    }),
-  ).catch((error: unknown) => {
+  await deleteItem({
+    Key: orderKeys.stripeEvent(eventId),
+    ConditionExpression: '#status = :processing',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':processing': 'PROCESSING' },
+  }).catch((error: unknown) => {
     if (!isConditionFailure(error)) throw error;
   });
 }
@@ -364,25 +360,16 @@ export async function releaseStripeEvent(eventId: string): Promise<void> {
  * (`<createdAt>#<orderId>`); the partition always comes from the server, so a cursor can never
  * open another customer's list.
  */
-async function queryIndex(
-  indexName: string,
-  pkName: string,
-  skName: string,
-  partition: string,
-  page: PageRequest,
-): Promise<Page<OrderRecord>> {
+async function orderPage({ index, partition }: IndexPartition, page: PageRequest): Promise<Page<OrderRecord>> {
   const start = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const { Items = [] } = await dynamo.send(
-    new QueryCommand({
-      TableName: env.tableName,
-      IndexName: indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': pkName },
-      ExpressionAttributeValues: { ':pk': partition },
+  const { partitionKey, sortKey } = keyAttributes(index);
+  const { Items = [] } = await queryIndex(
+    { index, partition },
+    {
       ScanIndexForward: false,
       Limit: page.limit + 1, // one more tells whether another page exists
-      ExclusiveStartKey: start && { ...orderKeys.order(start.orderId), [pkName]: partition, [skName]: start.sortKey },
-    }),
+      ExclusiveStartKey: start && { ...orderKeys.order(start.orderId), [partitionKey]: partition, [sortKey]: start.sortKey },
+    },
   );
   const items = Items.slice(0, page.limit) as OrderRecord[];
   const last = items.at(-1);

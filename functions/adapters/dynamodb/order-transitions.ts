@@ -10,7 +10,6 @@
  * `payment.paymentIntentId`, `attention` when it gives up on the order and, per transition,
  * `history`, `version` and the gsi2 status keys.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFound } from '../../domain/errors';
 import {
   planTransition,
@@ -24,10 +23,9 @@ import {
   type TaskTokenKind,
 } from '../../domain/order';
 import { StockMoveRefused, stockMoves } from '../../domain/stock';
-import { env } from '../../shared/env';
-import { dynamo, isConditionFailure } from './client';
 import { orderKeys } from './keys';
-import { cancellationCodes, stockMoveUpdate, transactWrite, type TransactItem } from './stock-repository';
+import { stockMoveUpdate } from './stock-repository';
+import { cancellationCodes, entityTag, getItem, isConditionFailure, transactWrite, updateItem, type TransactItem } from './table';
 
 /** The order item as the workflow reads it: the Order plus the task tokens. */
 export type WorkflowOrder = Order & {
@@ -59,9 +57,7 @@ const RACE_ATTEMPTS = 3;
 
 /** The order item, read consistently (a step must see the previous step's write). */
 export async function readWorkflowOrder(orderId: string): Promise<WorkflowOrder> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: orderKeys.order(orderId), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: orderKeys.order(orderId), ConsistentRead: true });
   if (!Item) throw new NotFound('Order', orderId);
   return Item as WorkflowOrder;
 }
@@ -112,16 +108,13 @@ export async function transitionOrder(
  */
 export async function recordAttention(orderId: string, attention: OrderAttention): Promise<void> {
   const names = { '#attention': 'attention', '#tokens': 'tokens', '#updatedAt': 'updatedAt', '#version': 'version' };
-  await dynamo.send(
-    new UpdateCommand({
-      TableName: env.tableName,
-      Key: orderKeys.order(orderId),
-      UpdateExpression: 'SET #attention = :attention, #updatedAt = :now ADD #version :one REMOVE #tokens',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':attention': attention, ':now': attention.at, ':one': 1 },
-    }),
-  );
+  await updateItem({
+    Key: orderKeys.order(orderId),
+    UpdateExpression: 'SET #attention = :attention, #updatedAt = :now ADD #version :one REMOVE #tokens',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: { ':attention': attention, ':now': attention.at, ':one': 1 },
+  });
 }
 
 /**
@@ -141,16 +134,13 @@ export async function recordTaskToken(orderId: string, kind: TaskTokenKind, task
   ];
   for (const { set, exists, value } of attempts) {
     try {
-      await dynamo.send(
-        new UpdateCommand({
-          TableName: env.tableName,
-          Key: orderKeys.order(orderId),
-          UpdateExpression: `SET ${set}, #updatedAt = :now`,
-          ConditionExpression: `attribute_exists(pk) AND ${inStatus} AND attribute_not_exists(#attention) AND ${exists}`,
-          ExpressionAttributeNames: set.includes('#kind') ? names : omit(names, '#kind'),
-          ExpressionAttributeValues: { ...values, ':token': value },
-        }),
-      );
+      await updateItem({
+        Key: orderKeys.order(orderId),
+        UpdateExpression: `SET ${set}, #updatedAt = :now`,
+        ConditionExpression: `attribute_exists(pk) AND ${inStatus} AND attribute_not_exists(#attention) AND ${exists}`,
+        ExpressionAttributeNames: set.includes('#kind') ? names : omit(names, '#kind'),
+        ExpressionAttributeValues: { ...values, ':token': value },
+      });
       return true;
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -170,7 +160,6 @@ export async function savePaymentIntent(orderId: string, paymentIntentId: string
   await transactWrite([
     {
       Update: {
-        TableName: env.tableName,
         Key: orderKeys.order(orderId),
         UpdateExpression: 'SET #payment.#pi = :pi, #updatedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
@@ -180,8 +169,7 @@ export async function savePaymentIntent(orderId: string, paymentIntentId: string
     },
     {
       Put: {
-        TableName: env.tableName,
-        Item: { ...orderKeys.paymentIntentLink(paymentIntentId), type: 'PAYMENT_INTENT_LINK', orderId, paymentIntentId, createdAt: now },
+        Item: { ...orderKeys.paymentIntentLink(paymentIntentId), ...entityTag('PAYMENT_INTENT_LINK'), orderId, paymentIntentId, createdAt: now },
       },
     },
   ]);
@@ -193,10 +181,7 @@ function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, p
     '#history': 'history',
     '#version': 'version',
     '#updatedAt': 'updatedAt',
-    '#gsi2pk': 'gsi2pk',
-    '#gsi2sk': 'gsi2sk',
   };
-  const { gsi2pk, gsi2sk } = orderKeys.statusIndex(to, order.createdAt, order.id);
   const values: Record<string, unknown> = {
     ':from': from,
     ':to': to,
@@ -204,16 +189,17 @@ function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, p
     ':empty': [],
     ':now': now,
     ':one': 1,
-    ':gsi2pk': gsi2pk,
-    ':gsi2sk': gsi2sk,
   };
   const sets = [
     '#status = :to',
     '#history = list_append(if_not_exists(#history, :empty), :entry)',
     '#updatedAt = :now',
-    '#gsi2pk = :gsi2pk',
-    '#gsi2sk = :gsi2sk',
   ];
+  for (const [attribute, value] of Object.entries(orderKeys.statusIndex(to, order.createdAt, order.id))) {
+    names[`#${attribute}`] = attribute; // the status index entry moves with the status
+    values[`:${attribute}`] = value;
+    sets.push(`#${attribute} = :${attribute}`);
+  }
   for (const [field, value] of Object.entries(patch.payment ?? {})) {
     names['#payment'] = 'payment';
     names[`#p_${field}`] = field;
@@ -240,7 +226,6 @@ function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, p
     });
   return {
     Update: {
-      TableName: env.tableName,
       Key: orderKeys.order(order.id),
       UpdateExpression: `SET ${sets.join(', ')} ADD #version :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
       ConditionExpression: '#status = :from',

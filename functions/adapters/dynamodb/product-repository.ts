@@ -4,7 +4,6 @@
  * transaction, whose conditional put keeps SKUs unique across the catalog. Availability is read
  * from the stock records (owned by the inventory code) and never written here.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   encodeCatalogCursor,
   SkuStockInUse,
@@ -19,10 +18,8 @@ import {
   type Variant,
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
-import { env } from '../../shared/env';
-import { batchGet, dynamo } from './client';
 import { productKeys, skuKeys } from './keys';
-import { transactWrite, type TransactItem } from './stock-repository';
+import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, transactWrite, type TransactItem } from './table';
 
 
 export interface Page<T> {
@@ -45,17 +42,11 @@ export async function getProduct(productId: string): Promise<Product> {
 
 /** The catalog, newest first, `limit` per page. */
 export async function listProducts({ limit, cursor }: ListProductsQuery): Promise<Page<Product>> {
-  const { Items = [] } = await dynamo.send(
-    new QueryCommand({
-      TableName: env.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :catalog',
-      ExpressionAttributeValues: { ':catalog': productKeys.CATALOG_PARTITION },
-      ScanIndexForward: false,
-      ExclusiveStartKey: cursor && { ...productKeys.product(cursor.id), ...productKeys.catalogIndex(cursor.createdAt, cursor.id) },
-      Limit: limit + 1, // one more tells whether another page exists
-    }),
-  );
+  const { Items = [] } = await queryIndex(productKeys.catalog, {
+    ScanIndexForward: false,
+    ExclusiveStartKey: cursor && { ...productKeys.product(cursor.id), ...productKeys.catalogIndex(cursor.createdAt, cursor.id) },
+    Limit: limit + 1, // one more tells whether another page exists
+  });
   const shown = Items.slice(0, limit).map(toStored);
   const last = shown.at(-1);
   return { items: await withStock(shown), nextCursor: Items.length > limit && last ? encodeCatalogCursor(last) : null };
@@ -63,7 +54,7 @@ export async function listProducts({ limit, cursor }: ListProductsQuery): Promis
 
 /** The products with these ids that exist, with availability, in no particular order. */
 export async function getProducts(productIds: readonly string[]): Promise<Product[]> {
-  const items = await batchGet(env.tableName, productIds.filter(isProductId).map(productKeys.product));
+  const items = await batchGet(productIds.filter(isProductId).map(productKeys.product));
   return withStock(items.map(toStored));
 }
 
@@ -122,7 +113,7 @@ export async function deleteProduct(productId: string, attempt = 1): Promise<voi
   try {
     await transact(
       [
-        { Delete: { TableName: env.tableName, Key: productKeys.product(productId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': current.version } } },
+        { Delete: { Key: productKeys.product(productId), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': current.version } } },
         ...current.variants.map((v) => deleteVariant(productId, v.sku)),
       ],
       current.variants.map((v) => v.sku),
@@ -147,7 +138,7 @@ export async function deleteProduct(productId: string, attempt = 1): Promise<voi
  */
 async function requireSettledStock(skus: string[]): Promise<void> {
   if (skus.length === 0) return;
-  const items = await batchGet(env.tableName, skus.flatMap((sku) => [skuKeys.variant(sku), skuKeys.stock(sku)]), { consistent: true });
+  const items = await batchGet(skus.flatMap((sku) => [skuKeys.variant(sku), skuKeys.stock(sku)]), { consistent: true });
   const found = new Map(items.map((item) => [`${item.pk as string}/${item.sk as string}`, item]));
   const at = (key: { pk: string; sk: string }) => found.get(`${key.pk}/${key.sk}`);
   const inUse = skus.flatMap((sku) => {
@@ -161,9 +152,7 @@ async function requireSettledStock(skus: string[]): Promise<void> {
 
 async function readProduct(productId: string, consistent = false): Promise<StoredProduct | undefined> {
   if (!isProductId(productId)) return undefined;
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: productKeys.product(productId), ConsistentRead: consistent }),
-  );
+  const { Item } = await getItem({ Key: productKeys.product(productId), ConsistentRead: consistent });
   return Item && toStored(Item);
 }
 
@@ -176,9 +165,9 @@ async function transact(items: TransactItem[], skus: string[], onProductFailed: 
   try {
     await transactWrite(items); // a concurrent transaction on these items is retried, then 429
   } catch (error) {
-    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if ((error as Error).name !== 'TransactionCanceledException' || !reasons) throw error;
-    const failed = reasons.map((r, i) => (r.Code === 'ConditionalCheckFailed' ? i : -1)).filter((i) => i >= 0);
+    const codes = cancellationCodes(error);
+    if (codes.length === 0) throw error;
+    const failed = codes.map((code, i) => (code === 'ConditionalCheckFailed' ? i : -1)).filter((i) => i >= 0);
     if (failed.includes(0)) return onProductFailed();
     if (failed.length) throw new SkuTaken(failed.map((i) => skus[i - 1]!));
     throw error;
@@ -194,11 +183,10 @@ async function productChanged(productId: string, expectedVersion: number): Promi
 function putProduct(product: StoredProduct, condition: string, values?: Record<string, unknown>): TransactItem {
   return {
     Put: {
-      TableName: env.tableName,
       Item: {
         ...productKeys.product(product.id),
         ...productKeys.catalogIndex(product.createdAt, product.id),
-        entity: 'PRODUCT',
+        ...entityTag('PRODUCT'),
         ...product,
       },
       ConditionExpression: condition,
@@ -211,10 +199,9 @@ function putProduct(product: StoredProduct, condition: string, values?: Record<s
 function putVariant(product: StoredProduct, variant: Variant): TransactItem {
   return {
     Put: {
-      TableName: env.tableName,
       Item: {
         ...skuKeys.variant(variant.sku),
-        entity: 'VARIANT',
+        ...entityTag('VARIANT'),
         sku: variant.sku,
         productId: product.id,
         productName: product.name,
@@ -231,7 +218,6 @@ function putVariant(product: StoredProduct, variant: Variant): TransactItem {
 function deleteVariant(productId: string, sku: string): TransactItem {
   return {
     Delete: {
-      TableName: env.tableName,
       Key: skuKeys.variant(sku),
       ConditionExpression: OWNED_OR_FREE,
       ExpressionAttributeValues: { ':productId': productId },
@@ -243,7 +229,7 @@ function deleteVariant(productId: string, sku: string): TransactItem {
 async function withStock(products: StoredProduct[]): Promise<Product[]> {
   const skus = [...new Set(products.flatMap((p) => p.variants.map((v) => v.sku)))];
   const skuByPk = new Map(skus.map((sku) => [skuKeys.stock(sku).pk, sku]));
-  const records = await batchGet(env.tableName, skus.map(skuKeys.stock), { attributes: ['pk', 'available'] });
+  const records = await batchGet(skus.map(skuKeys.stock), { attributes: ['pk', 'available'] });
   const available = new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
   return products.map((p) => withAvailability(p, available));
 }

@@ -3,16 +3,13 @@
  * One term item per (term, product), and per product a search doc recording the version and the
  * term weights indexed, so that a stream record delivered twice, or late, changes nothing.
  */
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { BatchWriteCommandOutput, QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { indexTerms, type IndexHit, type SearchableProduct } from '../../domain/search';
-import { env } from '../../shared/env';
-import { dynamo, isConditionFailure } from './client';
 import { searchKeys } from './keys';
+import { batchWrite, entityTag, getItem, isConditionFailure, putItem, query } from './table';
 
 /** Index items read per query term at most: a very short prefix stops there. */
 const MAX_HITS_PER_TERM = 2000;
-const BATCH_WRITE_LIMIT = 25;
 /** A deleted product's search doc outlives any stream replay (24 h retention), then expires. */
 const DELETED_DOC_SECONDS = 7 * 24 * 3600;
 
@@ -40,16 +37,14 @@ async function hitsFor(queryTerm: string): Promise<IndexHit[]> {
   const hits: IndexHit[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page: QueryCommandOutput = await dynamo.send(
-      new QueryCommand({
-        TableName: env.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': searchKeys.termPartition(queryTerm), ':prefix': queryTerm },
+    const page: QueryCommandOutput = await query(
+      { partition: searchKeys.termPartition(queryTerm), sortKey: { beginsWith: queryTerm } },
+      {
         ProjectionExpression: '#term, productId, weight',
         ExpressionAttributeNames: { '#term': 'term' },
         ExclusiveStartKey: start,
         Limit: MAX_HITS_PER_TERM - hits.length,
-      }),
+      },
     );
     for (const item of page.Items ?? []) hits.push({ queryTerm, term: item.term, productId: item.productId, weight: item.weight });
     start = page.LastEvaluatedKey;
@@ -71,7 +66,7 @@ export async function applyIndexUpdate(update: IndexUpdate): Promise<void> {
   const deletes = Object.keys(before).filter((term) => !(term in next));
   await batchWrite([
     ...puts.map(([term, weight]) => ({
-      PutRequest: { Item: { ...searchKeys.term(term, update.productId), entity: 'SEARCH_TERM', term, productId: update.productId, weight } },
+      PutRequest: { Item: { ...searchKeys.term(term, update.productId), ...entityTag('SEARCH_TERM'), term, productId: update.productId, weight } },
     })),
     ...deletes.map((term) => ({ DeleteRequest: { Key: searchKeys.term(term, update.productId) } })),
   ]);
@@ -79,47 +74,26 @@ export async function applyIndexUpdate(update: IndexUpdate): Promise<void> {
 }
 
 async function readDoc(productId: string): Promise<SearchDoc | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: searchKeys.document(productId), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: searchKeys.document(productId), ConsistentRead: true });
   return Item && { version: Item.version, terms: Item.terms ?? {} };
 }
 
 async function writeDoc(update: IndexUpdate, terms: Record<string, number>): Promise<void> {
   const deleted = update.product === undefined;
   try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: env.tableName,
-        Item: {
-          ...searchKeys.document(update.productId),
-          entity: 'SEARCH_DOC',
-          productId: update.productId,
-          version: update.version,
-          terms,
-          ...(deleted ? { deleted: true, ttl: Math.floor(Date.now() / 1000) + DELETED_DOC_SECONDS } : {}),
-        },
-        ConditionExpression: 'attribute_not_exists(pk) OR version < :version',
-        ExpressionAttributeValues: { ':version': update.version },
-      }),
-    );
+    await putItem({
+      Item: {
+        ...searchKeys.document(update.productId),
+        ...entityTag('SEARCH_DOC'),
+        productId: update.productId,
+        version: update.version,
+        terms,
+        ...(deleted ? { deleted: true, ttl: Math.floor(Date.now() / 1000) + DELETED_DOC_SECONDS } : {}),
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR version < :version',
+      ExpressionAttributeValues: { ':version': update.version },
+    });
   } catch (error) {
     if (!isConditionFailure(error)) throw error; // a newer version was indexed meanwhile: it wins
-  }
-}
-
-type WriteRequest = NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string][number];
-
-/** BatchWriteItem in chunks of 25, retrying unprocessed items with a short backoff. */
-async function batchWrite(requests: WriteRequest[]): Promise<void> {
-  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
-    let pending: WriteRequest[] | undefined = requests.slice(start, start + BATCH_WRITE_LIMIT);
-    for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** Math.min(attempt, 6)));
-      const { UnprocessedItems }: BatchWriteCommandOutput = await dynamo.send(
-        new BatchWriteCommand({ RequestItems: { [env.tableName]: pending } }),
-      );
-      pending = UnprocessedItems?.[env.tableName];
-    }
   }
 }

@@ -5,13 +5,6 @@
  * with `field >= -delta` for every field it decreases, so no bucket goes negative and the
  * invariant holds by construction. Nothing here reads-then-writes without a condition.
  */
-import {
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { SkuInfo } from '../../domain/cart';
 import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
 import {
@@ -26,15 +19,21 @@ import {
   type StockLevels,
   type StockMove,
 } from '../../domain/stock';
-import { env } from '../../shared/env';
-import { batchGet, dynamo, isConditionFailure } from './client';
 import { skuKeys, stockOpKeys } from './keys';
+import {
+  batchGet,
+  cancellationCodes,
+  entityTag,
+  getItem,
+  isConditionFailure,
+  retryOnConflict,
+  transactWrite,
+  updateItem,
+  type TransactItem,
+} from './table';
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type StockRecord = StockLevels & { readonly sku: string; readonly version: number };
 
-/** Transactions touching a hot item may be cancelled by a concurrent one; retry a few times. */
-const CONFLICT_ATTEMPTS = 6;
 /** Op markers outlive every redelivery window (stream records live 24 h; workflow retries minutes). */
 const OP_MARKER_RETENTION_SECONDS = 30 * 24 * 3600;
 /** Admin writes retry while holds keep moving `available` underneath them. */
@@ -42,21 +41,19 @@ const ADMIN_ATTEMPTS = 10;
 
 /** The catalog's VARIANT item for a SKU, or undefined when the SKU is not in the catalog. */
 export async function getSkuInfo(sku: string): Promise<SkuInfo | undefined> {
-  const { Item } = await dynamo.send(new GetCommand({ TableName: env.tableName, Key: skuKeys.variant(sku) }));
+  const { Item } = await getItem({ Key: skuKeys.variant(sku) });
   return Item && toSkuInfo(Item);
 }
 
 /** The VARIANT items of these SKUs, by SKU; SKUs outside the catalog are absent from the map. */
 export async function getSkuInfos(skus: readonly string[]): Promise<Map<string, SkuInfo>> {
-  const items = await batchGet(env.tableName, [...new Set(skus)].map(skuKeys.variant));
+  const items = await batchGet([...new Set(skus)].map(skuKeys.variant));
   return new Map(items.map((item) => [item.sku as string, toSkuInfo(item)]));
 }
 
 /** The stock record, or undefined when none was ever written (the SKU has no stock yet). */
 export async function getStock(sku: string): Promise<StockRecord | undefined> {
-  const { Item } = await dynamo.send(
-    new GetCommand({ TableName: env.tableName, Key: skuKeys.stock(sku), ConsistentRead: true }),
-  );
+  const { Item } = await getItem({ Key: skuKeys.stock(sku), ConsistentRead: true });
   return Item ? toStockRecord(sku, Item) : undefined;
 }
 
@@ -89,7 +86,6 @@ export function stockMoveUpdate(sku: string, move: StockMove, expect: Partial<St
   }
   return {
     Update: {
-      TableName: env.tableName,
       Key: skuKeys.stock(sku),
       UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
       ConditionExpression: conditions.join(' AND '),
@@ -104,8 +100,7 @@ export function stockOpMarkerPut(opId: string, detail: Record<string, unknown> =
   const now = Math.floor(Date.now() / 1000);
   return {
     Put: {
-      TableName: env.tableName,
-      Item: { ...stockOpKeys.applied(opId), type: 'STOCK_OP', opId, ...detail, appliedAt: new Date().toISOString(), ttl: now + OP_MARKER_RETENTION_SECONDS },
+      Item: { ...stockOpKeys.applied(opId), ...entityTag('STOCK_OP'), opId, ...detail, appliedAt: new Date().toISOString(), ttl: now + OP_MARKER_RETENTION_SECONDS },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -164,52 +159,11 @@ export async function adjustStockTotal(sku: string, delta: number): Promise<Stoc
   throw new InventoryBelowCommitted(sku, now.total + delta, now);
 }
 
-/**
- * TransactWriteItems with retries when DynamoDB cancels it for a conflicting concurrent
- * transaction on the same item (the flash-sale case; DynamoDB Local never does this). Condition
- * failures are not retried: they are answers.
- */
-export async function transactWrite(items: TransactItem[]): Promise<void> {
-  await retryOnConflict(() => dynamo.send(new TransactWriteCommand({ TransactItems: items })));
-}
-
-/**
- * Runs a write, retrying with full jitter while DynamoDB refuses it for a concurrent transaction
- * on the same item (TransactionCanceledException with TransactionConflict, or, for a plain
- * write, TransactionConflictException). Persistent conflict becomes a 429 for the client.
- */
-async function retryOnConflict<T>(write: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (!isTransactionConflict(error)) throw error;
-      if (attempt >= CONFLICT_ATTEMPTS) throw new TooManyRequests(1);
-      await sleep(Math.random() * 25 * 2 ** attempt); // full jitter spreads the retry storm
-    }
-  }
-}
-
-/** The cancellation code of each transaction item, in request order ('None' when it was fine). */
-export function cancellationCodes(error: unknown): string[] {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return [];
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.map((reason) => reason.Code ?? 'None');
-}
-
-function isTransactionConflict(error: unknown): boolean {
-  if (error instanceof Error && error.name === 'TransactionConflictException') return true;
-  const codes = cancellationCodes(error);
-  return codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
-}
-
 /** One conditional UpdateItem; undefined when its condition failed. */
 async function tryMoveStock(sku: string, move: StockMove, expect?: Partial<StockLevels>): Promise<StockRecord | undefined> {
   const { Update } = stockMoveUpdate(sku, move, expect);
   try {
-    const { Attributes } = await retryOnConflict(() =>
-      dynamo.send(new UpdateCommand({ ...Update!, ReturnValues: 'ALL_NEW' })),
-    );
+    const { Attributes } = await retryOnConflict(() => updateItem({ ...Update!, ReturnValues: 'ALL_NEW' }));
     return toStockRecord(sku, Attributes!);
   } catch (error) {
     if (isConditionFailure(error)) return undefined;
@@ -241,11 +195,10 @@ async function stockForAdmin(sku: string): Promise<StockLevels> {
 async function createStockRecord(sku: string): Promise<void> {
   try {
     await transactWrite([
-      { ConditionCheck: { TableName: env.tableName, Key: skuKeys.variant(sku), ConditionExpression: 'attribute_exists(pk)' } },
+      { ConditionCheck: { Key: skuKeys.variant(sku), ConditionExpression: 'attribute_exists(pk)' } },
       {
         Put: {
-          TableName: env.tableName,
-          Item: { ...skuKeys.stock(sku), type: 'STOCK', sku, ...EMPTY_STOCK, version: 0, updatedAt: new Date().toISOString() },
+          Item: { ...skuKeys.stock(sku), ...entityTag('STOCK'), sku, ...EMPTY_STOCK, version: 0, updatedAt: new Date().toISOString() },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },

@@ -1,0 +1,260 @@
+/**
+ * Adapter-level ("connected", as ElectroDB calls them) tests: the table module and the stock and
+ * cart repositories called directly against DynamoDB Local. They use the global stack's DynamoDB
+ * Local but a table of their own, which no stream consumer polls, so what they assert is what
+ * the repositories wrote and nothing else.
+ */
+import { randomUUID } from 'node:crypto';
+import { ensureTable, localCredentials } from '../../lib/local/dynamodb';
+import { stockMoves } from '../../functions/domain/stock';
+
+type Table = typeof import('../../functions/adapters/dynamodb/table');
+type Keys = typeof import('../../functions/adapters/dynamodb/keys');
+type Stock = typeof import('../../functions/adapters/dynamodb/stock-repository');
+type Cart = typeof import('../../functions/adapters/dynamodb/cart-repository');
+
+const TABLE = `connected-${randomUUID().slice(0, 8)}`;
+let table: Table;
+let keys: Keys;
+let stock: Stock;
+let cart: Cart;
+
+beforeAll(async () => {
+  const endpoint = process.env.CROWDSTART_DYNAMODB_URL;
+  if (!endpoint) throw new Error('CROWDSTART_DYNAMODB_URL is not set: run through the integration project (global setup)');
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    TABLE_NAME: TABLE,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const admin = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+  await ensureTable(admin, TABLE);
+  admin.destroy();
+  // Imported only now: the SDK client they create must see the endpoint and table above.
+  table = await import('../../functions/adapters/dynamodb/table');
+  keys = await import('../../functions/adapters/dynamodb/keys');
+  stock = await import('../../functions/adapters/dynamodb/stock-repository');
+  cart = await import('../../functions/adapters/dynamodb/cart-repository');
+}, 60_000);
+
+afterAll(() => {
+  table?.dynamo.destroy();
+});
+
+/** A catalog SKU (the VARIANT item the catalog writes) with `total` units on the shelf. */
+async function stockedSku(total: number): Promise<string> {
+  const sku = `SKU-${randomUUID().slice(0, 8)}`;
+  const variant = { sku, productId: 'prod-1', productName: 'Mug', variantName: 'Blue', price: { amount: 900, currency: 'USD' } };
+  await table.putItem({ Item: { ...keys.skuKeys.variant(sku), ...table.entityTag('VARIANT'), ...variant } });
+  await stock.setStockTotal(sku, total);
+  return sku;
+}
+
+const levels = async (sku: string) => {
+  const { total, available, held, reserved, sold } = (await stock.getStock(sku))!;
+  return { total, available, held, reserved, sold };
+};
+
+describe('the table module', () => {
+  it('names the table itself and reports a failed condition as one', async () => {
+    // Prepare
+    const key = { pk: `T#${randomUUID()}`, sk: 'ONE' };
+    await table.putItem({ Item: { ...key, ...table.entityTag('STOCK_OP'), n: 1 }, ConditionExpression: 'attribute_not_exists(pk)' });
+
+    // Act
+    const again = await table
+      .putItem({ Item: { ...key, n: 2 }, ConditionExpression: 'attribute_not_exists(pk)' })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(table.isConditionFailure(again)).toBe(true);
+    expect((await table.getItem({ Key: key, ConsistentRead: true })).Item).toEqual({ ...key, entity: 'STOCK_OP', n: 1 });
+  });
+
+  it('gives the cancellation code of each transaction item in request order, and writes none of them', async () => {
+    // Prepare
+    const [fresh, taken] = [{ pk: `T#${randomUUID()}`, sk: 'A' }, { pk: `T#${randomUUID()}`, sk: 'B' }];
+    await table.putItem({ Item: taken });
+
+    // Act
+    const refused = await table
+      .transactWrite([
+        { Put: { Item: fresh, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { Item: taken, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ])
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(table.cancellationCodes(refused)).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(table.isConditionFailure(refused)).toBe(true);
+    expect((await table.getItem({ Key: fresh, ConsistentRead: true })).Item).toBeUndefined();
+  });
+
+  it('queries a partition by sort-key prefix, and an index by the attributes table-schema declares for it', async () => {
+    // Prepare
+    const partition = `Q#${randomUUID()}`;
+    const indexed = keys.cartKeys.holdsOfSku(`Q-${randomUUID()}`);
+    const { partitionKey, sortKey } = table.keyAttributes(indexed.index);
+    await table.batchWrite(
+      ['A#1', 'A#2', 'B#1'].map((sk) => ({ PutRequest: { Item: { pk: partition, sk, [partitionKey]: indexed.partition, [sortKey]: sk } } })),
+    );
+
+    // Act
+    const prefixed = await table.query({ partition, sortKey: { beginsWith: 'A#' } }, { ConsistentRead: true });
+    const before = await table.queryIndex({ ...indexed, sortKey: { before: 'B' } });
+
+    // Assess
+    expect(prefixed.Items?.map((item) => item.sk)).toEqual(['A#1', 'A#2']);
+    expect(before.Items?.map((item) => item.sk)).toEqual(['A#1', 'A#2']);
+    expect([partitionKey, sortKey]).toEqual(['gsi1pk', 'gsi1sk']);
+  });
+
+  it('writes and reads batches larger than one request allows', async () => {
+    // Prepare
+    const partition = `B#${randomUUID()}`;
+    const items = Array.from({ length: 130 }, (_, i) => ({ pk: partition, sk: `${i}`.padStart(3, '0'), i }));
+
+    // Act
+    await table.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+    const found = await table.batchGet(
+      items.map(({ pk, sk }) => ({ pk, sk })),
+      { attributes: ['i'], consistent: true },
+    );
+
+    // Assess
+    expect(found.map((item) => item.i).sort((a, b) => Number(a) - Number(b))).toEqual(items.map((item) => item.i));
+  });
+
+  it('retries a write cancelled by a concurrent transaction, then answers 429', async () => {
+    // Prepare: DynamoDB Local never reports a conflict, so the write reports it itself.
+    const conflict = Object.assign(new Error('conflict'), { name: 'TransactionConflictException' });
+    let calls = 0;
+    const failingTwice = async () => (++calls <= 2 ? Promise.reject(conflict) : 'written');
+
+    // Act
+    const written = await table.retryOnConflict(failingTwice);
+    const refused = await table.retryOnConflict(() => Promise.reject(conflict)).catch((error: unknown) => error);
+
+    // Assess
+    expect([written, calls]).toEqual(['written', 3]);
+    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+  });
+});
+
+describe('the stock repository (connected)', () => {
+  it('applies a move once per operation id however often it is asked', async () => {
+    // Prepare
+    const sku = await stockedSku(5);
+    const opId = `op-${randomUUID()}`;
+
+    // Act
+    const outcomes = await Promise.all([1, 2, 3].map(() => stock.applyStockMoveOnce(opId, sku, stockMoves.hold(2))));
+
+    // Assess
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(await levels(sku)).toEqual({ total: 5, available: 3, held: 2, reserved: 0, sold: 0 });
+  });
+
+  it('refuses a move that would take a bucket below zero and leaves the stock as it was', async () => {
+    // Prepare
+    const sku = await stockedSku(2);
+
+    // Act
+    const short = stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.hold(3));
+    const noReservation = stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.sell(1));
+
+    // Assess
+    await expect(short).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    await expect(noReservation).rejects.toMatchObject({ code: 'STOCK_MOVE_REFUSED' });
+    expect(await levels(sku)).toEqual({ total: 2, available: 2, held: 0, reserved: 0, sold: 0 });
+  });
+
+  it('refuses a total below what carts and orders hold, and a shrink below available', async () => {
+    // Prepare
+    const sku = await stockedSku(5);
+    await stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.hold(3));
+
+    // Act
+    const belowHeld = stock.setStockTotal(sku, 2);
+    const shrink = stock.adjustStockTotal(sku, -3);
+
+    // Assess
+    await expect(belowHeld).rejects.toMatchObject({ code: 'INVENTORY_BELOW_COMMITTED' });
+    await expect(shrink).rejects.toMatchObject({ code: 'INVENTORY_BELOW_COMMITTED' });
+    expect(await levels(sku)).toEqual({ total: 5, available: 2, held: 3, reserved: 0, sold: 0 });
+  });
+
+  it('creates no stock record for a SKU outside the catalog', async () => {
+    // Act
+    const unknown = stock.setStockTotal(`NONE-${randomUUID()}`, 5);
+
+    // Assess
+    await expect(unknown).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('the cart repository (connected)', () => {
+  it('holds the last unit for exactly one of two customers adding it at once', async () => {
+    // Prepare
+    const sku = await stockedSku(1);
+
+    // Act
+    const outcomes = await Promise.allSettled([cart.addToCart(`a-${randomUUID()}`, sku, 1), cart.addToCart(`b-${randomUUID()}`, sku, 1)]);
+
+    // Assess
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(outcomes.find((o) => o.status === 'rejected')).toMatchObject({ reason: { code: 'INSUFFICIENT_STOCK' } });
+    expect(await levels(sku)).toEqual({ total: 1, available: 0, held: 1, reserved: 0, sold: 0 });
+  });
+
+  it('releases a hold only at the revision it was read at, and only once', async () => {
+    // Prepare
+    const sku = await stockedSku(5);
+    const customer = `c-${randomUUID()}`;
+    const { hold: first } = await cart.addToCart(customer, sku, 2);
+    const { hold: grown } = await cart.addToCart(customer, sku, 1);
+
+    // Act
+    const stale = await cart.releaseHold(first);
+    const current = await Promise.all([cart.releaseHold(grown), cart.releaseHold(grown)]);
+
+    // Assess
+    expect(stale).toBe(false);
+    expect(current.filter(Boolean)).toHaveLength(1);
+    expect(await levels(sku)).toEqual({ total: 5, available: 5, held: 0, reserved: 0, sold: 0 });
+  });
+
+  it('stores a line tagged as a cart item, which is how the stream consumer recognises it', async () => {
+    // Prepare
+    const sku = await stockedSku(3);
+    const customer = `c-${randomUUID()}`;
+    await cart.addToCart(customer, sku, 1);
+
+    // Act
+    const { Item } = await table.getItem({ Key: keys.cartKeys.item(customer, sku), ConsistentRead: true });
+
+    // Assess
+    expect(Item).toMatchObject({ entity: 'CART_ITEM', sku, quantity: 1 });
+    expect(cart.holdFromItem(Item)).toMatchObject({ customerId: customer, sku, quantity: 1 });
+    expect(cart.holdFromItem({ ...Item, entity: 'STOCK' })).toBeUndefined();
+  });
+
+  it('finds only the expired holds of a SKU through its index, and releases them', async () => {
+    // Prepare
+    const sku = await stockedSku(5);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await cart.addToCart(`old-${randomUUID()}`, sku, 2, hourAgo);
+    await cart.addToCart(`new-${randomUUID()}`, sku, 1);
+
+    // Act
+    const released = await cart.releaseExpiredHoldsOfSku(sku);
+
+    // Assess
+    expect(released).toBe(1);
+    expect(await levels(sku)).toEqual({ total: 5, available: 4, held: 1, reserved: 0, sold: 0 });
+  });
+});
