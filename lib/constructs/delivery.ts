@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { LambdaApplication, LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -22,10 +22,14 @@ export interface DeliveryProps {
  * CodeDeploy deployment group, which sends 10 % of the traffic to the new version for 5 minutes,
  * then all of it, and rolls back by itself (failing the stack update) when one of the
  * function's rollback alarms fires. Versions are retained, so there is always one to go back to.
+ * A function's group sits in the function's own stack: the alias's update policy names the
+ * group, so a group in another stack would depend on the stack that depends on it.
  */
 export class Delivery extends Construct {
   /** The deployment group of each function (empty with the all-at-once strategy). */
   readonly deploymentGroups = new Map<NodejsFunction, LambdaDeploymentGroup>();
+  /** Where the groups of a nested stack's functions go, by stack. */
+  private readonly nestedScopes = new Map<Stack, Construct>();
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
@@ -43,7 +47,7 @@ export class Delivery extends Construct {
     for (const fn of props.functions) {
       const alarms = props.rollbackAlarms(fn);
       if (alarms.length > 10) throw new Error(`${fn.function.node.path}: CodeDeploy takes at most 10 alarms, got ${alarms.length}`);
-      const group = new LambdaDeploymentGroup(this, `${fn.name}Deployment`, {
+      const group = new LambdaDeploymentGroup(this.scopeFor(fn), `${fn.name}Deployment`, {
         application,
         alias: fn.alias,
         deploymentConfig: LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
@@ -53,5 +57,16 @@ export class Delivery extends Construct {
       });
       this.deploymentGroups.set(fn.function, group);
     }
+  }
+
+  private scopeFor(fn: ServiceFunction): Construct {
+    const stack = Stack.of(fn.function);
+    if (stack === Stack.of(this)) return this;
+    let scope = this.nestedScopes.get(stack);
+    if (!scope) {
+      scope = new Construct(stack, 'Delivery');
+      this.nestedScopes.set(stack, scope);
+    }
+    return scope;
   }
 }

@@ -1,16 +1,21 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
   HttpMethod,
+  HttpIntegrationType,
   HttpRoute,
+  HttpRouteIntegration,
   HttpRouteKey,
   LogGroupLogDestination,
+  PayloadFormatVersion,
+  type HttpRouteIntegrationConfig,
   type HttpStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -70,15 +75,64 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 );
 
 /**
+ * Which nested stack holds a route's function, by the first segment of its path (an admin
+ * route's by its second): `/products`, `/admin/products` and `/admin/inventory` are Catalog.
+ * A segment not named here goes to Platform. Keep a route where it is: moving it replaces its
+ * function, and that deployment skips the canary.
+ */
+const ROUTE_STACKS: Readonly<Record<string, string>> = {
+  products: 'Catalog',
+  search: 'Catalog',
+  inventory: 'Catalog',
+  cart: 'Cart',
+  me: 'Customer',
+  checkout: 'Orders',
+  orders: 'Orders',
+  webhooks: 'Webhooks',
+};
+
+/** The nested stack of a route's function (see {@link ROUTE_STACKS}), e.g. 'Catalog'. */
+export function routeStackOf(route: RouteDefinition): string {
+  const [first, second] = route.path.split('/').filter(Boolean);
+  return ROUTE_STACKS[(first === 'admin' ? second : first) ?? ''] ?? 'Platform';
+}
+
+/**
+ * Integrates a route with a function's alias like HttpLambdaIntegration, minus the invoke
+ * permission: that one would sit with the route in the parent stack, and the permission goes
+ * with the function into its nested stack instead (one resource fewer per route in the parent).
+ */
+class AliasIntegration extends HttpRouteIntegration {
+  constructor(id: string, private readonly alias: IFunction) {
+    super(id);
+  }
+
+  bind(): HttpRouteIntegrationConfig {
+    return { type: HttpIntegrationType.AWS_PROXY, uri: this.alias.functionArn, payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 };
+  }
+}
+
+/**
  * The public HTTP API: one route and one Lambda per entry of the route table, the JWT
  * authorizer on every non-public route, stage-wide throttling and JSON access logs.
  * Admin routes need a token too; the admin role itself is checked in the handler (403).
+ *
+ * Room to grow: a route costs about 8 resources and CloudFormation allows 500 per stack, so
+ * the route functions live in nested stacks, one per domain of routes (ROUTE_STACKS): each
+ * function with its log group, role, version, alias, invoke permission and deployment group.
+ * The API, its stage, authorizer, routes and integrations stay in this (the parent) stack with
+ * their logical ids: a route moved into another stack would be created there before the old
+ * one is deleted, and API Gateway refuses two routes with one key; kept here, each route is
+ * updated in place to the new integration. Fewer resources per route was the alternative, but
+ * each of the 8 carries a promise (own log group, canary, least-privilege invoke).
  */
 export class CrowdstartApi extends Construct {
   readonly httpApi: HttpApi;
   readonly stage: HttpStage;
   /** The route functions, by {@link routeId}. */
   readonly routeFunctions: ReadonlyMap<string, NodejsFunction>;
+  /** The nested stacks of the route functions, by {@link routeStackOf}. */
+  readonly routeStacks = new Map<string, NestedStack>();
 
   constructor(scope: Construct, id: string, props: CrowdstartApiProps) {
     super(scope, id);
@@ -115,16 +169,22 @@ export class CrowdstartApi extends Construct {
     const functions = new Map<string, NodejsFunction>();
     for (const route of props.routes) {
       const name = routeId(route);
-      const fn = props.functions.create(this, `${name}Function`, {
+      const fn = props.functions.create(this.routeStack(routeStackOf(route)), `${name}Function`, {
         module: `api/${route.handler}`,
         uses: route.uses,
         description: `${route.method} ${route.path}`,
       });
+      const alias = props.functions.aliasOf(fn);
       const httpRoute = new HttpRoute(this, `${name}Route`, {
         httpApi: this.httpApi,
         routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-        integration: new HttpLambdaIntegration(`${name}Integration`, props.functions.aliasOf(fn)),
+        integration: new AliasIntegration(`${name}Integration`, alias),
         authorizer: route.auth === 'public' ? undefined : authorizer,
+      });
+      // The permission HttpLambdaIntegration would add: API Gateway may invoke this route's alias.
+      alias.addPermission(`${name}Integration-Permission`, {
+        principal: new ServicePrincipal('apigateway.amazonaws.com'),
+        sourceArn: Stack.of(alias).formatArn({ service: 'execute-api', resource: this.httpApi.apiId, resourceName: `*/*${route.path}` }),
       });
       if (route.auth === 'public') {
         Validations.of(httpRoute).acknowledge({
@@ -138,6 +198,15 @@ export class CrowdstartApi extends Construct {
       functions.set(name, fn);
     }
     this.routeFunctions = functions;
+  }
+
+  private routeStack(name: string): NestedStack {
+    let stack = this.routeStacks.get(name);
+    if (!stack) {
+      stack = new NestedStack(this, `${name}Routes`, { description: `Crowdstart ${name} route functions` });
+      this.routeStacks.set(name, stack);
+    }
+    return stack;
   }
 
   /** The base URL of the API (the `$default` stage). */

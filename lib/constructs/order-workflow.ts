@@ -80,6 +80,21 @@ export const WORKFLOW_ERRORS = {
   tableBusy: ['TooManyRequests', 'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError'],
 } as const;
 
+/**
+ * What LambdaInvoke's `retryOnServiceExceptions` retries (same interval, attempts and backoff),
+ * plus throttling, which it leaves out: the payment tasks have reserved concurrency, and a
+ * throttled Pay must be retried, not taken by its States.ALL catch for a failed payment.
+ */
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+const retryLambdaService = <T extends TaskStateBase>(task: T): T =>
+  task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 }) as T;
+
 /** Properties of {@link OrderWorkflow}. */
 export interface OrderWorkflowProps {
   /**
@@ -148,22 +163,28 @@ export class OrderWorkflow extends Construct {
       task: WorkflowTaskId,
       options: { payload?: TaskInput | 'state'; resultPath?: string; comment?: string } = {},
     ) =>
-      new LambdaInvoke(this, stateId, {
-        lambdaFunction: fn[task],
-        payloadResponseOnly: true, // the Resource is the function ARN; the state result is its return value
-        payload: options.payload === 'state' ? undefined : (options.payload ?? TaskInput.fromObject(orderId)),
-        resultPath: options.resultPath ?? JsonPath.DISCARD,
-        comment: options.comment,
-      });
+      retryLambdaService(
+        new LambdaInvoke(this, stateId, {
+          lambdaFunction: fn[task],
+          payloadResponseOnly: true, // the Resource is the function ARN; the state result is its return value
+          payload: options.payload === 'state' ? undefined : (options.payload ?? TaskInput.fromObject(orderId)),
+          resultPath: options.resultPath ?? JsonPath.DISCARD,
+          comment: options.comment,
+          retryOnServiceExceptions: false,
+        }),
+      );
     const waitFor = (stateId: string, task: WorkflowTaskId, options: { resultPath: string; timeout?: Timeout; comment: string }) =>
-      new LambdaInvoke(this, stateId, {
-        lambdaFunction: fn[task],
-        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-        payload: TaskInput.fromObject({ ...orderId, taskToken: JsonPath.taskToken }),
-        resultPath: options.resultPath,
-        taskTimeout: options.timeout,
-        comment: options.comment,
-      });
+      retryLambdaService(
+        new LambdaInvoke(this, stateId, {
+          lambdaFunction: fn[task],
+          integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+          payload: TaskInput.fromObject({ ...orderId, taskToken: JsonPath.taskToken }),
+          resultPath: options.resultPath,
+          taskTimeout: options.timeout,
+          comment: options.comment,
+          retryOnServiceExceptions: false,
+        }),
+      );
     const retryTableErrors = (task: TaskStateBase) =>
       task.addRetry({ errors: [...WORKFLOW_ERRORS.tableBusy], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 });
     /** Compensations must finish: any error is retried with backoff (about 17 minutes in all). */

@@ -1,11 +1,11 @@
-import { Annotations, Aspects, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnParameter, Duration, NestedStack, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { StateMachine, type IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 // cdk-nag names a wildcard finding by the flattened resource; its own flattener keeps our id in step with it.
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
@@ -150,6 +150,7 @@ export class ServiceFunctions {
   private readonly workflowUsers: { fn: NodejsFunction; uses: Set<RouteResource> }[] = [];
   private readonly created = new Map<NodejsFunction, ServiceFunction>();
   private readonly roles = new Map<string, Role>();
+  private readonly stateMachines = new Map<Stack, IStateMachine>();
 
   constructor(private readonly props: ServiceFunctionsProps) {}
 
@@ -209,19 +210,23 @@ export class ServiceFunctions {
   }
 
   /**
-   * The role of the functions that use exactly `uses`. One role per set rather than per function
-   * keeps the stack under CloudFormation's 500 resources; each set's grants are the same anyway.
+   * The role of the functions of `scope`'s stack that use exactly `uses`. One role per set rather
+   * than per function keeps the stack under CloudFormation's 500 resources; each set's grants are
+   * the same anyway. Per stack, because a role shared with a nested stack would tie the two into
+   * a cycle (its policy names their log groups, their functions name it).
    */
   private roleFor(scope: Construct, uses: readonly RouteResource[]): Role {
+    const stack = Stack.of(scope);
     const set = [...new Set(uses)].sort();
     const key = set.map((use) => use.split(/[^a-z]+/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')).join('') || 'Nothing';
-    let role = this.roles.get(key);
+    const stackKey = `${stack.node.addr}/${key}`;
+    let role = this.roles.get(stackKey);
     if (!role) {
-      role = new Role(Stack.of(scope), `FunctionRoleUsing${key}`, {
+      role = new Role(stack, `FunctionRoleUsing${key}`, {
         assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
         description: `Crowdstart functions that use ${set.join(', ') || 'nothing'}`,
       });
-      this.roles.set(key, role);
+      this.roles.set(stackKey, role);
     }
     return role;
   }
@@ -316,7 +321,8 @@ export class ServiceFunctions {
     });
   }
 
-  private grantWorkflow(fn: NodejsFunction, uses: Set<RouteResource>, stateMachine: IStateMachine): void {
+  private grantWorkflow(fn: NodejsFunction, uses: Set<RouteResource>, attached: IStateMachine): void {
+    const stateMachine = this.stateMachineIn(Stack.of(fn), attached);
     if (uses.has('workflow:start')) stateMachine.grantStartExecution(fn);
     // Not grantTaskResponse(): it adds SendTaskHeartbeat, which no handler sends.
     if (uses.has('workflow:callback')) stateMachine.grant(fn, 'states:SendTaskSuccess', 'states:SendTaskFailure');
@@ -330,5 +336,22 @@ export class ServiceFunctions {
       }
     }
     fn.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+  }
+
+  /**
+   * The state machine as `stack` sees it. A nested stack gets its ARN as a parameter of its own,
+   * which CDK would otherwise add only at synthesis: made now, the grants' resources resolve here
+   * as the template renders them, so the acknowledged finding ids above match cdk-nag's.
+   */
+  private stateMachineIn(stack: Stack, attached: IStateMachine): IStateMachine {
+    if (stack === Stack.of(attached) || !NestedStack.isNestedStack(stack)) return attached;
+    let imported = this.stateMachines.get(stack);
+    if (!imported) {
+      const arn = new CfnParameter(stack, 'StateMachineArn', { type: 'String', description: 'The order workflow' });
+      stack.setParameter(arn.logicalId, attached.stateMachineArn);
+      imported = StateMachine.fromStateMachineArn(stack, 'StateMachine', arn.valueAsString);
+      this.stateMachines.set(stack, imported);
+    }
+    return imported;
   }
 }

@@ -8,8 +8,13 @@ import type { LocalIdentity } from './identity';
 import { invokeFunction } from './lambda-runtime';
 import { listen } from './ports';
 
-/** API Gateway's own payload limit for HTTP APIs. */
+/** API Gateway's own payload limit for HTTP APIs, checked before the authorizer. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/**
+ * Lambda's limit on a synchronous invoke's payload, the whole event, which binds first: on AWS
+ * an authorized request whose event exceeds it fails at the invoke, so here it is refused.
+ */
+const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 interface CompiledRoute {
   readonly route: RouteDefinition;
@@ -72,10 +77,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
   const body = await readBody(req);
-  if (body === undefined) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body exceeds 10 MB.', requestId);
+  const tooLarge = () => sendError(res, 413, 'PAYLOAD_TOO_LARGE', "The request exceeds Lambda's 6 MB invoke payload.", requestId);
+  if (body === undefined) return tooLarge();
   const isPublic = match.route.auth === 'public';
   if (!isPublic && !claims) return sendError(res, 401, 'UNAUTHORIZED', 'A valid bearer token is required.', requestId);
   const event = toEvent(req, url, match, body, isPublic ? undefined : claims, requestId);
+  if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) return tooLarge();
   const result = (await invokeFunction(`api/${match.route.handler}`, event)) as APIGatewayProxyStructuredResultV2;
   sendResult(res, result);
 }

@@ -1,17 +1,18 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, routeId, type RouteDefinition } from '../../lib/routes';
-import { actionsOfRole, resources, synthTenant } from './support';
+import { actionsOfRole, allResources, resources, synthTenant, throughParameters } from './support';
 
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 describe('the HTTP API', () => {
-  const { stack, template } = synthTenant('acme');
+  const acme = synthTenant('acme');
+  const { stack, template, templateOf } = acme;
   const functionOf = (route: RouteDefinition): NodejsFunction => stack.api.routeFunctions.get(routeId(route))!;
-  const logicalId = (fn: NodejsFunction) => stack.getLogicalId(fn.node.defaultChild as CfnFunction);
-  const roleId = (fn: NodejsFunction) => stack.getLogicalId(fn.role!.node.defaultChild as CfnElement);
+  const logicalId = (fn: NodejsFunction) => Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnFunction);
+  const roleId = (fn: NodejsFunction) => Stack.of(fn).getLogicalId(fn.role!.node.defaultChild as CfnElement);
 
   it('has one route per entry of the route table', () => {
     // Assess
@@ -38,6 +39,22 @@ describe('the HTTP API', () => {
     }
   });
 
+  it("lets API Gateway invoke each route's alias, from that route only", () => {
+    // Assess
+    const apiRef = { Ref: stack.getLogicalId(stack.api.httpApi.node.defaultChild as CfnElement) };
+    for (const route of ROUTES) {
+      const fn = functionOf(route);
+      const own = templateOf(fn);
+      const aliasRef = { Ref: Stack.of(fn).getLogicalId(stack.functions.aliasOf(fn).node.defaultChild as CfnElement) };
+      const permissions = Object.values(own.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: aliasRef } }));
+      expect(permissions).toHaveLength(1);
+      const { Principal, SourceArn } = throughParameters(acme, own, permissions[0]!.Properties) as { Principal: string; SourceArn: unknown };
+      expect(Principal).toBe('apigateway.amazonaws.com');
+      expect(JSON.stringify(SourceArn)).toContain(JSON.stringify(apiRef));
+      expect(JSON.stringify(SourceArn)).toMatch(new RegExp(`"/\\*/\\*${route.path.replace(/[{}]/g, '\\$&')}"\\]`));
+    }
+  });
+
   it('throttles the stage with the tenant settings and writes access logs', () => {
     // Assess
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -53,7 +70,7 @@ describe('the HTTP API', () => {
 
   it('runs every function on Node.js 24, arm64, ESM with source maps', () => {
     // Assess
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const functions = allResources(acme).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([, r]) => r);
     expect(functions.length).toBeGreaterThanOrEqual(ROUTES.length);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
@@ -67,9 +84,10 @@ describe('the HTTP API', () => {
   it('gives each route function its own log group with the tenant retention', () => {
     // Assess
     for (const route of ROUTES) {
-      const fn = resources(template)[logicalId(functionOf(route))]!;
+      const own = resources(templateOf(functionOf(route)));
+      const fn = own[logicalId(functionOf(route))]!;
       const logGroupId = (fn.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-      expect(resources(template)[logGroupId]!.Properties).toMatchObject({
+      expect(own[logGroupId]!.Properties).toMatchObject({
         RetentionInDays: stack.settings.logRetentionDays,
       });
     }
@@ -79,8 +97,8 @@ describe('the HTTP API', () => {
     it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s gets exactly what its uses name', (_, route) => {
       // Prepare
       const fn = functionOf(route);
-      const actions = actionsOfRole(template, roleId(fn));
-      const env = (resources(template)[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, unknown> })
+      const actions = actionsOfRole(templateOf(fn), roleId(fn));
+      const env = (resources(templateOf(fn))[logicalId(fn)]!.Properties!.Environment as { Variables: Record<string, unknown> })
         .Variables;
 
       // Assess
@@ -109,7 +127,7 @@ describe('the HTTP API', () => {
       const roleLogicalId = roleId(functionOf(webhook));
 
       // Act
-      const secretResources = Object.values(template.findResources('AWS::IAM::Policy'))
+      const secretResources = Object.values(templateOf(functionOf(webhook)).findResources('AWS::IAM::Policy'))
         .filter((policy) => ((policy.Properties.Roles ?? []) as { Ref?: string }[]).some((role) => role.Ref === roleLogicalId))
         .flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
         .filter((statement) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
@@ -125,7 +143,7 @@ describe('the HTTP API', () => {
       const route = ROUTES.find((r) => r.auth === 'public' && r.uses.includes('table:read'))!;
 
       // Act
-      const actions = actionsOfRole(template, roleId(functionOf(route)));
+      const actions = actionsOfRole(templateOf(functionOf(route)), roleId(functionOf(route)));
 
       // Assess
       expect(actions.has('dynamodb:GetItem')).toBe(true);
@@ -137,7 +155,7 @@ describe('the HTTP API', () => {
       const health = ROUTES.find((r) => r.path === '/health')!;
 
       // Assess
-      expect([...actionsOfRole(template, roleId(functionOf(health)))].sort()).toEqual(['dynamodb:DescribeTable', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect([...actionsOfRole(templateOf(functionOf(health)), roleId(functionOf(health)))].sort()).toEqual(['dynamodb:DescribeTable', 'logs:CreateLogStream', 'logs:PutLogEvents']);
     });
   });
 });

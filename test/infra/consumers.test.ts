@@ -1,9 +1,9 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../lib/consumers';
 import { ROUTES, routeId, type RouteResource } from '../../lib/routes';
-import { actionsOfRole, resources, synthTenant } from './support';
+import { actionsOfRole, resources, synthTenant, throughParameters } from './support';
 
 describe('queues', () => {
   const { stack, template } = synthTenant('dev');
@@ -70,7 +70,8 @@ describe('event consumers', () => {
 describe('the order workflow', () => {
   it('is attached, and only the functions that use it get STATE_MACHINE_ARN and execution grants', () => {
     // Prepare
-    const { stack, template } = synthTenant('dev');
+    const dev = synthTenant('dev');
+    const { stack, template, templateOf } = dev;
     const stateMachine = stack.orderStateMachine!;
 
     // Assess
@@ -90,11 +91,12 @@ describe('the order workflow', () => {
     };
     for (const [id, uses, fn] of users) {
       const workflow = uses.some((use) => use.startsWith('workflow:'));
-      const actions = actionsOfRole(template, stack.getLogicalId(fn.role!.node.defaultChild as CfnElement));
-      const env = (resources(template)[stack.getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties!.Environment as {
+      const own = templateOf(fn);
+      const actions = actionsOfRole(own, Stack.of(fn).getLogicalId(fn.role!.node.defaultChild as CfnElement));
+      const env = (resources(own)[Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement)]!.Properties!.Environment as {
         Variables: Record<string, unknown>;
       }).Variables;
-      expect({ id, arn: env.STATE_MACHINE_ARN }).toEqual({ id, arn: workflow ? stateMachineRef : undefined });
+      expect({ id, arn: throughParameters(dev, own, env.STATE_MACHINE_ARN) }).toEqual({ id, arn: workflow ? stateMachineRef : undefined });
       for (const [action, use] of Object.entries(grantedBy)) {
         expect({ id, action, granted: actions.has(action) }).toEqual({ id, action, granted: uses.includes(use as RouteResource) });
       }

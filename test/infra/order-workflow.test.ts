@@ -249,6 +249,22 @@ describe('order workflow state machine', () => {
   });
 });
 
+describe('order workflow retries', () => {
+  it('retries a throttled Lambda task (reserved concurrency) before any catch can take it for a failure', () => {
+    // Prepare
+    const lambdaTasks = Object.entries(states).filter(([name, state]) => state.Type === 'Task' && name !== 'Await fulfillment');
+    const retries = (state: State, error: string) => (state.Retry ?? []).some((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
+
+    // Assess
+    expect(lambdaTasks.map(([name]) => name)).toContain('Pay');
+    for (const [name, state] of lambdaTasks) {
+      for (const error of ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']) {
+        expect({ name, error, retried: retries(state, error) }).toEqual({ name, error, retried: true });
+      }
+    }
+  });
+});
+
 describe('order workflow functions and permissions', () => {
   it('runs each task in its own Node.js 24 arm64 function built from its module', () => {
     for (const task of WORKFLOW_TASKS) {

@@ -3,7 +3,8 @@
  * (`aws:cdk:bundling-stacks: []`): NodejsFunction then stages no esbuild output and hashes the
  * construct path instead, so a whole stack synthesizes in a fraction of a second.
  */
-import { App } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +27,12 @@ export function testApp(options: { validate?: boolean } = {}): App {
 
 export interface Synthesized {
   readonly stack: CrowdstartStack;
+  /** The parent stack's template. */
   readonly template: Template;
+  /** Every stack's template: the parent's first, then each nested stack's. */
+  readonly templates: ReadonlyMap<Stack, Template>;
+  /** The template of the stack `construct` is in. */
+  readonly templateOf: (construct: IConstruct) => Template;
 }
 
 const synthesized = new Map<string, Synthesized>();
@@ -50,7 +56,9 @@ function synthesize(
 ): Synthesized {
   const settings = options.settings ?? resolveSettings(tenant, options.overrides);
   const stack = new CrowdstartStack(testApp(options), options.stackId ?? stackName(tenant), { settings });
-  return { stack, template: Template.fromStack(stack) };
+  const nested = stack.node.findAll().filter((construct): construct is NestedStack => construct instanceof NestedStack);
+  const templates = new Map<Stack, Template>([stack, ...nested].map((s) => [s, Template.fromStack(s)] as const));
+  return { stack, template: templates.get(stack)!, templates, templateOf: (construct) => templates.get(Stack.of(construct))! };
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }>;
@@ -58,6 +66,38 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 /** The template's resources as plain JSON. */
 export function resources(template: Template): Resources {
   return template.toJSON().Resources as Resources;
+}
+
+/** Every resource of every template of a synthesis, as [logical id, resource, its template]. */
+export function allResources(synthesized: Synthesized): [string, Resources[string], Template][] {
+  return [...synthesized.templates.values()].flatMap((template) =>
+    Object.entries(resources(template)).map(([id, resource]) => [id, resource, template] as [string, Resources[string], Template]),
+  );
+}
+
+/** The parent's logical id of each nested stack's resource. */
+function nestedStackIds(synthesized: Synthesized): Map<NestedStack, string> {
+  const nested = [...synthesized.templates.keys()].filter((stack): stack is NestedStack => stack instanceof NestedStack);
+  return new Map(nested.map((stack) => [stack, synthesized.stack.getLogicalId(stack.nestedStackResource as CfnElement)]));
+}
+
+/** `value` from the parent with each nested stack output it reads (GetAtt Outputs.X) replaced by that output's value. */
+export function throughOutputs(synthesized: Synthesized, value: unknown): unknown {
+  if (value === undefined) return value;
+  const outputs = new Map([...nestedStackIds(synthesized)].map(([stack, id]) => [id, synthesized.templates.get(stack)!.toJSON().Outputs ?? {}]));
+  return JSON.parse(JSON.stringify(value), (_key, v) => {
+    const [id, attribute] = (v?.['Fn::GetAtt'] ?? []) as [string?, string?];
+    return id && attribute?.startsWith('Outputs.') && outputs.has(id) ? outputs.get(id)[attribute.slice('Outputs.'.length)].Value : v;
+  });
+}
+
+/** `value` from `template` with each Ref to a nested stack's parameter replaced by what the parent passes it. */
+export function throughParameters(synthesized: Synthesized, template: Template, value: unknown): unknown {
+  const [stack] = [...synthesized.templates].find(([, t]) => t === template)!;
+  const id = stack instanceof NestedStack ? nestedStackIds(synthesized).get(stack) : undefined;
+  if (!id || value === undefined) return value;
+  const passed = (resources(synthesized.template)[id]!.Properties!.Parameters ?? {}) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(value), (_key, v) => (typeof v?.Ref === 'string' && v.Ref in passed ? passed[v.Ref] : v));
 }
 
 /** Every IAM action granted to a role, across the policies attached to it. */
