@@ -76,7 +76,7 @@ export const WORKFLOW_ERRORS = {
   refunded: 'OrderRefunded',
   /** functions/adapters/stripe PaymentProviderUnavailable: Stripe down, 5xx, 429. */
   paymentProviderUnavailable: 'PaymentProviderUnavailable',
-  /** Table writes that lost to contention (stock-repository's transactWrite gives up with TooManyRequests). */
+  /** Table writes that lost to contention (the table module's transactWrite gives up with TooManyRequests). */
   tableBusy: ['TooManyRequests', 'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError'],
 } as const;
 
