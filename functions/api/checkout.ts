@@ -3,9 +3,9 @@ import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository
 import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
-import { addressSchema, paymentMethodIdSchema, resourceId } from '../domain/customer';
+import { addressSchema, paymentMethodIdSchema, resourceId, type Address } from '../domain/customer';
 import { NotFound, ValidationFailed } from '../domain/errors';
-import { toOrderView, type Address } from '../domain/order';
+import { toOrderView } from '../domain/order';
 import { apiHandler } from '../shared/http';
 import { logger } from '../shared/logger';
 

@@ -10,6 +10,7 @@ import { NotFound, ValidationFailed } from '../../domain/errors';
 import { env } from '../../shared/env';
 import { dynamo, isConditionFailure } from './client';
 import { customerKeys } from './keys';
+import type { Page } from '../../domain/page';
 
 /** The stored profile: what GET /me shows plus the Stripe customer, which stays internal. */
 interface ProfileItem extends Profile {
@@ -17,11 +18,6 @@ interface ProfileItem extends Profile {
 }
 
 type AddressItem = Omit<SavedAddress, 'isDefault'>;
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
 
 const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
 const PROFILE_NAMES = { '#id': 'id', '#entity': 'entity' };

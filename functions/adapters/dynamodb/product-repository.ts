@@ -23,12 +23,8 @@ import { env } from '../../shared/env';
 import { batchGet, dynamo } from './client';
 import { productKeys, skuKeys } from './keys';
 import { transactWrite, type TransactItem } from './stock-repository';
+import type { Page } from '../../domain/page';
 
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
 
 /** A variant item may be (re)written by its own product, or claimed when no product owns it. */
 const OWNED_OR_FREE = 'attribute_not_exists(pk) OR productId = :productId';
