@@ -10,7 +10,7 @@ import { apiHandler, ok, type ApiEvent } from '../shared/http';
  */
 export const handler = apiHandler({ auth: 'public', idempotency: 'none' }, async (req) => {
   const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
-  await sendJson('WEBHOOK_QUEUE_URL', event);
+  await sendJson('StripeWebhooks', event);
   return ok({ received: true, id: event.id });
 });
 
