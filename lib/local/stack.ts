@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../consumers';
+import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS, STRIPE_WEBHOOK_EVENTS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-faults';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
@@ -159,7 +159,7 @@ async function startLocalStripe(dataDir: string, webhookUrl: string): Promise<St
     dataDir,
     failureRate: Number(process.env.STRIPE_FAILURE_RATE ?? 0),
     // Like a Stripe endpoint's enabled events: only what the webhook consumer acts on.
-    webhook: { url: webhookUrl, events: ['payment_intent.succeeded', 'payment_intent.payment_failed'] },
+    webhook: { url: webhookUrl, events: STRIPE_WEBHOOK_EVENTS },
   });
   Object.assign(process.env, {
     [ENV.stripeApiUrl]: server.url,
