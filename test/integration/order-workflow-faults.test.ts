@@ -2,10 +2,10 @@ import { DescribeExecutionCommand, StopExecutionCommand, type SFNClient } from '
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createSku, eventually, inventoryOf, invariantViolations, type Api } from '../fixtures/skus';
-import { apiClient } from './support/api';
-import { checkout, executionArnOf, SHIPPING, sfnClient, stackQueue, stripeClient, waitForStatus } from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+import { createSku, eventually, inventoryOf, invariantViolations, type Api } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
+import { checkout, executionArnOf, SHIPPING, sfnClient, stackQueue, stripeClient, waitForStatus } from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 /**
  * Workflow steps that fail after the order is paid, made to fail for real on a stack of their own:

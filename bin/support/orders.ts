@@ -1,5 +1,5 @@
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { LOCAL_STATE_MACHINE_ARN } from '../../../lib/local/workflow';
+import { LOCAL_STATE_MACHINE_ARN } from '../../lib/local/workflow';
 /**
  * Helpers for the checkout and order tests: a stocked cart, checkout, bounded waits for an
  * order's status, and inspection clients for the stack's engines (the local Stripe server
@@ -9,7 +9,7 @@ import { LOCAL_STATE_MACHINE_ARN } from '../../../lib/local/workflow';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { createSku, type Api } from '../../fixtures/skus';
+import { createSku, type Api } from './skus';
 
 export const SHIPPING = { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
 
