@@ -11,8 +11,8 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSku } from '../test/fixtures/skus';
-import { apiClient } from '../test/integration/support/api';
+import { createSku } from './support/skus';
+import { apiClient } from './support/api';
 import {
   customerWithCart,
   executionArnOf,
@@ -22,8 +22,8 @@ import {
   stripeClient,
   whenNotBusy,
   type OrderView,
-} from '../test/integration/support/orders';
-import { startStackProcess, type StackProcess } from '../test/integration/support/stack-process';
+} from './support/orders';
+import { startStackProcess, type StackProcess } from './support/stack-process';
 
 type Api = ReturnType<typeof apiClient>;
 

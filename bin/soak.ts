@@ -3,7 +3,7 @@
  * a set time, with the local Stripe server failing a share of calls, transient DynamoDB errors
  * injected in front of DynamoDB Local, and the whole stack SIGKILLed at random moments and
  * restarted on the same data. It prints progress while it runs, then the checks
- * (test/integration/support/soak/checks.ts) and exits 1 when any of them found a violation.
+ * (bin/support/soak/checks.ts) and exits 1 when any of them found a violation.
  * The same soak runs in `npm test` in a short form (test/integration/soak.test.ts).
  *
  * Settings: SOAK_SECONDS (120), SOAK_CUSTOMERS (12), SOAK_KILLS (2), STRIPE_FAILURE_RATE (0.2),
@@ -12,7 +12,7 @@
  * keeps retrying), SOAK_LOST_ANSWER_RATE (0.05: answers the client drops, as on a timeout, and
  * retries with the same Idempotency-Key), SOAK_PROGRESS_SECONDS (10).
  */
-import { runSoak, summaryLines, violationsOf, type SoakSettings } from '../test/integration/support/soak';
+import { runSoak, summaryLines, violationsOf, type SoakSettings } from './support/soak';
 
 function setting(name: string, fallback: number, valid: (n: number) => boolean): number {
   const raw = process.env[name];

@@ -29,6 +29,14 @@ export const QUEUES: readonly QueueDefinition[] = [
   { id: 'OrderEvents', urlEnvVar: 'ORDER_EVENTS_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
 ];
 
+/**
+ * The Stripe events our webhook endpoint is enabled for: exactly the ones
+ * queue/process-stripe-webhooks acts on (its outcomes are typed over this list), so the local
+ * Stripe server sends these and no others, as the endpoint configured in README.md does.
+ */
+export const STRIPE_WEBHOOK_EVENTS = ['payment_intent.succeeded', 'payment_intent.payment_failed'] as const;
+export type StripeWebhookEvent = (typeof STRIPE_WEBHOOK_EVENTS)[number];
+
 /** A consumer of the table's NEW_AND_OLD_IMAGES stream. */
 export interface StreamConsumer {
   readonly id: string;

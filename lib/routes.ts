@@ -5,6 +5,8 @@
  * `handler` names the module under functions/api/ that exports `handler`.
  * `auth`: public routes skip the JWT authorizer; customer and admin routes need a valid token,
  * and admin routes also need the admin role (checked in the handler's middleware, answered 403).
+ * The handler reads its route's `auth` from here (`routeSpec` in functions/shared/http.ts), which
+ * also types its caller: present on customer and admin routes, maybe absent on public ones.
  * `uses`: what the function touches, so the stack grants exactly that (least privilege):
  * - 'table:describe': DescribeTable alone, for a health check that reads no item;
  * - 'table:read' / 'table:write': items of the table (never Scan); 'table:index': Query on its GSIs;
@@ -28,21 +30,22 @@ export type RouteResource =
   | 'webhook-queue'
   | 'order-events-queue';
 
-export interface RouteDefinition {
+export interface RouteDefinition<H extends string = string, A extends RouteAuth = RouteAuth> {
   readonly method: HttpMethod;
   readonly path: string;
-  readonly handler: string;
-  readonly auth: RouteAuth;
+  readonly handler: H;
+  readonly auth: A;
   readonly uses: readonly RouteResource[];
 }
 
-const route = (
+/** Keeps each route's handler name and auth as literal types, so `AuthOf<'get-cart'>` is 'customer'. */
+const route = <H extends string, A extends RouteAuth>(
   method: HttpMethod,
   path: string,
-  handler: string,
-  auth: RouteAuth,
+  handler: H,
+  auth: A,
   uses: readonly RouteResource[] = [],
-): RouteDefinition => ({ method, path, handler, auth, uses });
+): RouteDefinition<H, A> => ({ method, path, handler, auth, uses });
 
 const READ: RouteResource[] = ['table:read'];
 const WRITE: RouteResource[] = ['table:read', 'table:write'];
@@ -50,7 +53,7 @@ const INDEX: RouteResource = 'table:index';
 /** Order actions answer through the waiting task's token, or act directly once the execution has ended. */
 const ORDER_ACTION: RouteResource[] = ['workflow:callback', 'workflow:read'];
 
-export const ROUTES: readonly RouteDefinition[] = [
+export const ROUTES = [
   route('GET', '/health', 'health', 'public', ['table:describe']),
 
   // Catalog and search
@@ -92,7 +95,21 @@ export const ROUTES: readonly RouteDefinition[] = [
   route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', ...ORDER_ACTION]),
   // Stripe calls this; the signature is the authentication, the queue decouples processing
   route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe-webhook-secret', 'webhook-queue']),
-];
+] as const;
+
+type Route = (typeof ROUTES)[number];
+/** A route's handler name, e.g. 'get-cart'. */
+export type RouteName = Route['handler'];
+/** The auth of the route whose handler is `N`, as a literal type: `AuthOf<'get-cart'>` is 'customer'. */
+export type AuthOf<N extends RouteName> = Extract<Route, { readonly handler: N }>['auth'];
+
+/** The auth of the route whose handler is `name` (one route per handler). */
+export function authOf<N extends RouteName>(name: N): AuthOf<N> {
+  const found = ROUTES.find((r) => r.handler === name);
+  if (!found) throw new Error(`No route has the handler ${name}`);
+  // find() cannot narrow to a generic N; matching on `handler` is exactly how AuthOf<N> selects.
+  return found.auth as AuthOf<N>;
+}
 
 /** A stable, readable id for a route's CDK constructs and log names, e.g. `GetProductsProductId`. */
 export function routeId(r: RouteDefinition): string {

@@ -1,6 +1,6 @@
 import { addToCart, readCart } from '../adapters/dynamodb/cart-repository';
 import { addCartItemSchema } from '../domain/cart';
-import { apiHandler, created, ok } from '../shared/http';
+import { apiHandler, created, ok, routeSpec } from '../shared/http';
 
 /**
  * POST /cart/items: adds units to the caller's cart and holds them (one transaction with the
@@ -8,8 +8,8 @@ import { apiHandler, created, ok } from '../shared/http';
  * 409 INSUFFICIENT_STOCK with what is still available, 409 QUANTITY_LIMIT_EXCEEDED above the
  * tenant's per-customer cap; 404 for a SKU outside the catalog.
  */
-export const handler = apiHandler({ auth: 'customer', body: addCartItemSchema }, async (req) => {
-  const customerId = req.caller!.sub;
+export const handler = apiHandler(routeSpec('add-cart-item', { body: addCartItemSchema }), async (req) => {
+  const customerId = req.caller.sub;
   const { created: isNew } = await addToCart(customerId, req.body.sku, req.body.quantity);
   const cart = await readCart(customerId);
   return isNew ? created(cart, '/cart') : ok(cart);

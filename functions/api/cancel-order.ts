@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
-import { apiHandler } from '../shared/http';
+import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder, cancelDirectly } from './order-actions';
 
 /**
@@ -12,11 +12,11 @@ import { actOnOrder, cancelDirectly } from './order-actions';
  * with the order as it is now. While the payment is being attempted there is nothing to
  * interrupt yet: 409 PAYMENT_IN_PROGRESS, retry shortly.
  */
-export const handler = apiHandler({ auth: 'customer', params: z.object({ orderId: resourceId }) }, async (req) => {
-  const cause = `Cancelled by customer ${req.caller!.sub}`;
+export const handler = apiHandler(routeSpec('cancel-order', { params: z.object({ orderId: resourceId }) }), async (req) => {
+  const cause = `Cancelled by customer ${req.caller.sub}`;
   const { order } = await actOnOrder({
     action: 'cancel',
-    read: () => getOrderForCustomer(req.caller!.sub, req.params.orderId),
+    read: () => getOrderForCustomer(req.caller.sub, req.params.orderId),
     cause,
     direct: (placed) => cancelDirectly(placed, 'OrderCancelled', cause),
   });

@@ -3,10 +3,10 @@ import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository
 import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
-import { addressSchema, paymentMethodIdSchema, resourceId } from '../domain/customer';
+import { addressSchema, paymentMethodIdSchema, resourceId, type Address } from '../domain/customer';
 import { NotFound, ValidationFailed } from '../domain/errors';
-import { toOrderView, type Address } from '../domain/order';
-import { apiHandler } from '../shared/http';
+import { toOrderView } from '../domain/order';
+import { apiHandler, routeSpec } from '../shared/http';
 import { logger } from '../shared/logger';
 
 const checkoutSchema = z
@@ -19,13 +19,13 @@ const checkoutSchema = z
  * (queue/start-order-workflows), so a crash here never strands an order; starting it here too
  * only saves the stream's latency. Without shippingAddress or addressId, the default address ships.
  */
-export const handler = apiHandler({ auth: 'customer', body: checkoutSchema, idempotency: 'required' }, async (req) => {
-  const customerId = req.caller!.sub;
+export const handler = apiHandler(routeSpec('checkout', { body: checkoutSchema, idempotency: 'required' }), async (req) => {
+  const customerId = req.caller.sub;
   const [shippingAddress, payment] = await Promise.all([
     shippingAddressOf(customerId, req.body),
     resolvePaymentMethod(customerId, req.body.paymentMethodId),
   ]);
-  const id = orderIdFor(customerId, req.event.headers['idempotency-key']!);
+  const id = orderIdFor(customerId, req.idempotencyKey);
   const { order, created } = await placeOrder({ id, customerId, shippingAddress, payment });
   if (created) await startOrderWorkflow(order.id).catch((error: unknown) => logger.warn('Workflow start left to the stream', { orderId: order.id, error: error as Error }));
   return { statusCode: 202, body: toOrderView(order), headers: { location: `/orders/${order.id}` } };

@@ -2,7 +2,7 @@ import { getProfile } from '../adapters/dynamodb/customer-repository';
 import { createSetupIntent, ensureCustomer, listPaymentMethods, PaymentRequestRejected, type SetupResult } from '../adapters/stripe';
 import { CardDeclined, savePaymentMethodSchema, setupIdempotencyKey } from '../domain/customer';
 import { ValidationFailed } from '../domain/errors';
-import { apiHandler, created, type ApiResponse } from '../shared/http';
+import { apiHandler, created, routeSpec, type ApiResponse } from '../shared/http';
 
 /**
  * POST /me/payment-methods `{ paymentMethodId, returnUrl? }`: saves the card on the caller's
@@ -10,8 +10,8 @@ import { apiHandler, created, type ApiResponse } from '../shared/http';
  * whose id is Stripe's new `pm_…`; 202 with the SetupIntent when 3-D Secure must happen first;
  * 402 CARD_DECLINED when the issuer refuses the card.
  */
-export const handler = apiHandler({ auth: 'customer', body: savePaymentMethodSchema }, async (req) => {
-  const customerId = req.caller!.sub;
+export const handler = apiHandler(routeSpec('create-payment-method', { body: savePaymentMethodSchema }), async (req) => {
+  const customerId = req.caller.sub;
   const { email, name } = await getProfile(customerId);
   const stripeCustomerId = await ensureCustomer(customerId, { email, name });
   const requestKey = req.event.headers?.['idempotency-key'];

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { deleteAddress } from '../adapters/dynamodb/customer-repository';
 import { resourceId } from '../domain/customer';
-import { apiHandler, noContent } from '../shared/http';
+import { apiHandler, noContent, routeSpec } from '../shared/http';
 
 /** DELETE /me/addresses/{id}: removes one of the caller's addresses; 404 for anyone else's. */
-export const handler = apiHandler({ auth: 'customer', params: z.object({ id: resourceId }) }, async (req) => {
-  await deleteAddress(req.caller!.sub, req.params.id);
+export const handler = apiHandler(routeSpec('delete-address', { params: z.object({ id: resourceId }) }), async (req) => {
+  await deleteAddress(req.caller.sub, req.params.id);
   return noContent();
 });

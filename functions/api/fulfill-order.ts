@@ -4,7 +4,7 @@ import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
 import { singleLine } from '../domain/text';
-import { apiHandler } from '../shared/http';
+import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from './order-actions';
 
 const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
@@ -15,7 +15,7 @@ const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: si
  * order, writes FULFILLED here). 202 with the order as it is now.
  */
 export const handler = apiHandler(
-  { auth: 'admin', params: z.object({ orderId: resourceId }), body: bodySchema },
+  routeSpec('fulfill-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
   async (req) => {
     const fulfillment = { carrier: req.body.carrier, trackingNumber: req.body.trackingNumber };
     const { order } = await actOnOrder({

@@ -1,8 +1,8 @@
 import { listAddresses } from '../adapters/dynamodb/customer-repository';
 import { listQuerySchema } from '../domain/customer';
-import { apiHandler, ok } from '../shared/http';
+import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /** GET /me/addresses: the caller's address book in creation order, `{ items, nextCursor }`. */
-export const handler = apiHandler({ auth: 'customer', query: listQuerySchema }, async (req) =>
-  ok(await listAddresses(req.caller!.sub, req.query)),
+export const handler = apiHandler(routeSpec('list-addresses', { query: listQuerySchema }), async (req) =>
+  ok(await listAddresses(req.caller.sub, req.query)),
 );

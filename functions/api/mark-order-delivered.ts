@@ -3,7 +3,7 @@ import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
-import { apiHandler } from '../shared/http';
+import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from './order-actions';
 
 /**
@@ -11,7 +11,7 @@ import { actOnOrder } from './order-actions';
  * workflow's delivery wait (which otherwise completes the order after COMPLETE_AFTER_SECONDS),
  * or writes COMPLETED here once the workflow has given up on the order.
  */
-export const handler = apiHandler({ auth: 'admin', params: z.object({ orderId: resourceId }) }, async (req) => {
+export const handler = apiHandler(routeSpec('mark-order-delivered', { params: z.object({ orderId: resourceId }) }), async (req) => {
   const { order } = await actOnOrder({
     action: 'deliver',
     read: () => requireOrder(req.params.orderId),

@@ -4,7 +4,7 @@ import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { refundOrder } from '../adapters/stripe';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
-import { apiHandler } from '../shared/http';
+import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder, cancelDirectly, endWait } from './order-actions';
 
 const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional();
@@ -17,9 +17,9 @@ const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional(
  * `restock: true` (default false: the goods left the warehouse).
  */
 export const handler = apiHandler(
-  { auth: 'admin', params: z.object({ orderId: resourceId }), body: bodySchema },
+  routeSpec('refund-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
   async (req) => {
-    const cause = `Refunded by ${req.caller!.sub}`;
+    const cause = `Refunded by ${req.caller.sub}`;
     const restock = req.body?.restock ?? false;
     let returned = false;
     const { order } = await actOnOrder({

@@ -1,9 +1,9 @@
 import { removeCartItem } from '../adapters/dynamodb/cart-repository';
 import { cartItemParamsSchema } from '../domain/cart';
-import { apiHandler, noContent } from '../shared/http';
+import { apiHandler, noContent, routeSpec } from '../shared/http';
 
 /** DELETE /cart/items/{sku}: removes the line and returns its held units to available (once). */
-export const handler = apiHandler({ auth: 'customer', params: cartItemParamsSchema }, async (req) => {
-  await removeCartItem(req.caller!.sub, req.params.sku);
+export const handler = apiHandler(routeSpec('remove-cart-item', { params: cartItemParamsSchema }), async (req) => {
+  await removeCartItem(req.caller.sub, req.params.sku);
   return noContent();
 });

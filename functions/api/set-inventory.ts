@@ -1,13 +1,13 @@
 import { setStockTotal } from '../adapters/dynamodb/stock-repository';
 import { inventoryParamsSchema, inventoryView, setInventorySchema } from '../domain/stock';
-import { apiHandler, ok } from '../shared/http';
+import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
  * PUT /admin/inventory/{sku} { total }: sets the total; available = total − held − reserved − sold.
  * 409 INVENTORY_BELOW_COMMITTED when that would be negative; 404 for a SKU outside the catalog.
  */
 export const handler = apiHandler(
-  { auth: 'admin', params: inventoryParamsSchema, body: setInventorySchema },
+  routeSpec('set-inventory', { params: inventoryParamsSchema, body: setInventorySchema }),
   async (req) => {
     const stock = await setStockTotal(req.params.sku, req.body.total);
     return ok(inventoryView(req.params.sku, stock));

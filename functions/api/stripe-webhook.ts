@@ -1,6 +1,6 @@
 import { sendJson } from '../adapters/sqs/client';
 import { verifyWebhook } from '../adapters/stripe/webhooks';
-import { apiHandler, ok, type ApiEvent } from '../shared/http';
+import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
 
 /**
  * POST /webhooks/stripe: verifies the `Stripe-Signature` over the raw body (unsigned, tampered
@@ -8,9 +8,9 @@ import { apiHandler, ok, type ApiEvent } from '../shared/http';
  * answers 200 at once, so Stripe never waits on (or retries because of) our processing.
  * No Idempotency-Key: Stripe redelivers by event id, and the consumer handles each id once.
  */
-export const handler = apiHandler({ auth: 'public', idempotency: 'none' }, async (req) => {
+export const handler = apiHandler(routeSpec('stripe-webhook', { idempotency: 'none' }), async (req) => {
   const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
-  await sendJson('WEBHOOK_QUEUE_URL', event);
+  await sendJson('StripeWebhooks', event);
   return ok({ received: true, id: event.id });
 });
 

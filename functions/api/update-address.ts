@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { updateAddress } from '../adapters/dynamodb/customer-repository';
 import { addressInputSchema, resourceId } from '../domain/customer';
-import { apiHandler, ok } from '../shared/http';
+import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /** PUT /me/addresses/{id}: replaces one of the caller's addresses; 404 for anyone else's. */
 export const handler = apiHandler(
-  { auth: 'customer', params: z.object({ id: resourceId }), body: addressInputSchema },
-  async (req) => ok(await updateAddress(req.caller!.sub, req.params.id, req.body)),
+  routeSpec('update-address', { params: z.object({ id: resourceId }), body: addressInputSchema }),
+  async (req) => ok(await updateAddress(req.caller.sub, req.params.id, req.body)),
 );

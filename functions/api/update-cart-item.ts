@@ -1,6 +1,6 @@
 import { changeCartItem, readCart } from '../adapters/dynamodb/cart-repository';
 import { cartItemParamsSchema, updateCartItemSchema } from '../domain/cart';
-import { apiHandler, ok } from '../shared/http';
+import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
  * PATCH /cart/items/{sku}: sets the line's quantity, moving only the difference with the stock
@@ -9,9 +9,9 @@ import { apiHandler, ok } from '../shared/http';
  * PRODUCT_UNAVAILABLE when its product left the catalog (the line can still be removed).
  */
 export const handler = apiHandler(
-  { auth: 'customer', params: cartItemParamsSchema, body: updateCartItemSchema },
+  routeSpec('update-cart-item', { params: cartItemParamsSchema, body: updateCartItemSchema }),
   async (req) => {
-    const customerId = req.caller!.sub;
+    const customerId = req.caller.sub;
     await changeCartItem(customerId, req.params.sku, req.body.quantity);
     return ok(await readCart(customerId));
   },

@@ -1,14 +1,14 @@
 import { replaceProduct } from '../adapters/dynamodb/product-repository';
 import { expectedVersion, productParamsSchema, productReplaceSchema } from '../domain/catalog';
 import { ValidationFailed } from '../domain/errors';
-import { apiHandler, ok } from '../shared/http';
+import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
  * PUT /admin/products/{productId}: full replace with optimistic concurrency. The version being
  * replaced comes in the body (`version`) or in If-Match; a stale one answers 409 VERSION_CONFLICT.
  */
 export const handler = apiHandler(
-  { auth: 'admin', params: productParamsSchema, body: productReplaceSchema, idempotency: 'optional' },
+  routeSpec('update-product', { params: productParamsSchema, body: productReplaceSchema, idempotency: 'optional' }),
   async (req) => {
     const version = expectedVersion(req.body.version, req.event.headers?.['if-match']);
     if (typeof version === 'string') throw new ValidationFailed([{ in: 'body', path: 'version', message: version }]);

@@ -13,13 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { skuSchema } from './catalog';
+import { skuSchema, type Money } from './catalog';
 import { Conflict, NotFound } from './errors';
-
-export interface Money {
-  readonly amount: number;
-  readonly currency: string;
-}
 
 /** A cart line / soft hold as stored (minus keys). */
 export interface Hold {

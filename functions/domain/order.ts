@@ -2,9 +2,9 @@
  * Orders: statuses, the transitions the workflow may make, and what each transition does to
  * stock. Pure: the repositories and workflow tasks apply these rules in conditional writes.
  */
+import type { Money } from './catalog';
+import type { Address } from './customer';
 import { Conflict } from './errors';
-
-export type Money = { amount: number; currency: string };
 
 export const ORDER_STATUSES = [
   'PENDING',
@@ -26,16 +26,6 @@ export interface OrderLine {
   readonly name: string;
   readonly quantity: number;
   readonly unitPrice: Money;
-}
-
-export interface Address {
-  readonly name: string;
-  readonly line1: string;
-  readonly line2?: string;
-  readonly city: string;
-  readonly region?: string;
-  readonly postalCode: string;
-  readonly country: string;
 }
 
 export interface Order {

@@ -11,6 +11,7 @@
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { StripeWebhookEvent } from '../../lib/consumers';
 import {
   claimStripeEvent,
   completeStripeEvent,
@@ -36,7 +37,8 @@ interface PaymentIntentLike {
   readonly last_payment_error?: { readonly code?: string; readonly decline_code?: string } | null;
 }
 
-const OUTCOMES: Record<string, 'succeeded' | 'failed'> = {
+/** What each event the endpoint is enabled for means for the payment (typed over lib/consumers.ts's list). */
+const OUTCOMES: Record<StripeWebhookEvent, 'succeeded' | 'failed'> = {
   'payment_intent.succeeded': 'succeeded',
   'payment_intent.payment_failed': 'failed',
 };
@@ -83,8 +85,8 @@ async function processOnce(event: StripeEventMessage): Promise<boolean> {
 
 /** What was done about the event, or RETRY when the order is not ready for it yet. */
 async function handleEvent(event: StripeEventMessage): Promise<string> {
-  const outcome = OUTCOMES[event.type];
-  if (!outcome) return 'ignored';
+  if (!Object.hasOwn(OUTCOMES, event.type)) return 'ignored';
+  const outcome = OUTCOMES[event.type as StripeWebhookEvent];
   const intent = event.data.object;
   const declineCode = intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code;
   const settlement: PaymentSettlement = { paymentIntentId: intent.id, outcome, ...(outcome === 'failed' && declineCode ? { declineCode } : {}) };

@@ -20,7 +20,7 @@ export interface OrderStatusChanged {
 }
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
-  await sendJsonBatch('ORDER_EVENTS_QUEUE_URL', event.Records.flatMap(statusChangeOf));
+  await sendJsonBatch('OrderEvents', event.Records.flatMap(statusChangeOf));
 };
 
 function statusChangeOf(record: DynamoDBRecord): OrderStatusChanged[] {

@@ -2,8 +2,11 @@
  * Settings read from the environment once, by getters that throw when a required one is unset,
  * so a misconfigured function fails loudly at first use instead of writing to `undefined`.
  * The infrastructure sets these next to the matching grant (lib/) and the local stack sets
- * them in-process (lib/local/).
+ * them in-process (lib/local/); the names are declared once, in lib/env-names.ts and lib/consumers.ts.
  */
+import { QUEUES, type QueueId } from '../../lib/consumers';
+import { ENV } from '../../lib/env-names';
+
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`Environment variable ${name} is not set`);
@@ -20,32 +23,36 @@ function numberOr(name: string, fallback: number): number {
 
 export const env = {
   get tableName(): string {
-    return required('TABLE_NAME');
+    return required(ENV.tableName);
   },
   get holdTtlSeconds(): number {
-    return numberOr('HOLD_TTL_SECONDS', 900);
+    return numberOr(ENV.holdTtlSeconds, 900);
   },
   /** How long after its first hold a cart line may still be renewed to (tenant setting holdMaxLifetimeSeconds). */
   get holdMaxLifetimeSeconds(): number {
-    return numberOr('HOLD_MAX_LIFETIME_SECONDS', 3600);
+    return numberOr(ENV.holdMaxLifetimeSeconds, 3600);
   },
   /** The most units of one SKU one customer's cart may hold (tenant setting maxUnitsPerCustomer). */
   get maxUnitsPerCustomer(): number {
-    return numberOr('MAX_UNITS_PER_CUSTOMER', 99);
+    return numberOr(ENV.maxUnitsPerCustomer, 99);
   },
   get completeAfterSeconds(): number {
-    return numberOr('COMPLETE_AFTER_SECONDS', 14 * 24 * 3600);
+    return numberOr(ENV.completeAfterSeconds, 14 * 24 * 3600);
   },
   /** How long a paid order may wait for the merchant to ship before it needs attention. */
   get fulfillmentSlaSeconds(): number {
-    return numberOr('FULFILLMENT_SLA_SECONDS', 7 * 24 * 3600);
+    return numberOr(ENV.fulfillmentSlaSeconds, 7 * 24 * 3600);
   },
   /** How long a payment may wait for the customer's 3-D Secure step before it is voided. */
   get authenticationTimeoutSeconds(): number {
-    return numberOr('AUTHENTICATION_TIMEOUT_SECONDS', 24 * 3600);
+    return numberOr(ENV.authenticationTimeoutSeconds, 24 * 3600);
   },
   /** The order workflow (one execution per order); set next to the workflow grant. */
   get stateMachineArn(): string {
-    return required('STATE_MACHINE_ARN');
+    return required(ENV.stateMachineArn);
+  },
+  /** The URL of one of the stack's queues; set next to the send grant. */
+  queueUrl(queue: QueueId): string {
+    return required(QUEUES.find(({ id }) => id === queue)!.urlEnvVar);
   },
 };

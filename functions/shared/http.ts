@@ -1,8 +1,9 @@
 import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { authOf, type AuthOf, type RouteAuth, type RouteName } from '../../lib/routes';
 import { AppError, Forbidden, MalformedJson, TooManyRequests, Unauthorized, ValidationFailed } from '../domain/errors';
 import { idempotency, type IdempotencyMode } from './idempotency';
 import { logger } from './logger';
@@ -22,55 +23,96 @@ export interface Caller {
   readonly isAdmin: boolean;
 }
 
-export type RouteAuth = 'public' | 'customer' | 'admin';
-
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
-  readonly auth: RouteAuth;
+/** What a route's handler declares beside its route's auth: its schemas, idempotency and caching. */
+export interface RouteOptions<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, I extends IdempotencyMode = IdempotencyMode> {
   readonly body?: B;
   readonly query?: Q;
   readonly params?: P;
-  readonly idempotency?: IdempotencyMode;
+  /** Default 'optional'; on 'required' the handler's `idempotencyKey` is a string. */
+  readonly idempotency?: I;
   /** Public reads: answer with ETag and Cache-Control, and 304 on a matching If-None-Match. */
   readonly cacheSeconds?: number;
 }
 
-export interface ApiRequest<B, Q, P> {
+export interface RouteSpec<
+  B extends z.ZodType,
+  Q extends z.ZodType,
+  P extends z.ZodType,
+  A extends RouteAuth = RouteAuth,
+  I extends IdempotencyMode = IdempotencyMode,
+> extends RouteOptions<B, Q, P, I> {
+  readonly auth: A;
+  /** The route of lib/routes.ts this spec serves, when made by `routeSpec`. */
+  readonly route?: RouteName;
+}
+
+/** Customer and admin routes only run for an authenticated caller; a public one may have none. */
+export type CallerOn<A extends RouteAuth> = A extends 'public' ? Caller | undefined : Caller;
+/** A route that requires an Idempotency-Key only runs its mutations with one. */
+export type IdempotencyKeyOn<I extends IdempotencyMode> = I extends 'required' ? string : string | undefined;
+
+export interface ApiRequest<B, Q, P, C extends Caller | undefined = Caller | undefined, K extends string | undefined = string | undefined> {
   readonly body: B;
   readonly query: Q;
   readonly params: P;
-  readonly caller: Caller | undefined;
+  readonly caller: C;
+  readonly idempotencyKey: K;
   readonly requestId: string;
   readonly event: ApiEvent;
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 
+/** The spec of the route whose handler is `name`: its auth from lib/routes.ts, the rest from `options`. */
+export function routeSpec<
+  N extends RouteName,
+  B extends z.ZodType = never,
+  Q extends z.ZodType = never,
+  P extends z.ZodType = never,
+  I extends IdempotencyMode = 'optional',
+>(name: N, options: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
+  return { ...options, auth: authOf(name), route: name };
+}
+
 /**
- * Wraps a route handler in the shared middy stack: authorization, optional idempotency,
- * parsing and validation with the route's zod schemas, response shaping (JSON, x-request-id,
- * caching headers) and rendering of every error into the contract's error shape. The result
- * carries the route's `spec`.
+ * Wraps a route handler in the shared middy stack: authorization, optional idempotency, parsing
+ * and validation with the route's zod schemas. Its ApiResponse, or whatever it throws, becomes
+ * the API Gateway result at the edge: JSON, x-request-id, caching headers, and every error in
+ * the contract's error shape. The result carries the route's `spec`.
  */
-export function apiHandler<B extends z.ZodType = never, Q extends z.ZodType = never, P extends z.ZodType = never>(
-  spec: RouteSpec<B, Q, P>,
-  handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>>) => Promise<ApiResponse>,
+export function apiHandler<
+  B extends z.ZodType = never,
+  Q extends z.ZodType = never,
+  P extends z.ZodType = never,
+  A extends RouteAuth = RouteAuth,
+  I extends IdempotencyMode = 'optional',
+>(
+  spec: RouteSpec<B, Q, P, A, I>,
+  handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>, CallerOn<A>, IdempotencyKeyOn<I>>) => Promise<ApiResponse>,
 ) {
-  const handler = middy<ApiEvent, HttpResult>()
-    .use(errorRenderer())
-    .use(responseShaper(spec.cacheSeconds))
+  const routeStack = middy<ApiEvent, ApiResponse>()
     .use(authorization(spec.auth))
     .use(idempotency(spec.idempotency ?? 'optional'))
     .handler(async (event) => {
+      // The middlewares have checked what the types promise: a caller on a protected route, a key where one is required.
       const request = {
         body: parsePart(spec.body, readJsonBody(event), 'body'),
         query: parsePart(spec.query, event.queryStringParameters ?? {}, 'query'),
         params: parsePart(spec.params, event.pathParameters ?? {}, 'path'),
         caller: callerOf(event),
+        idempotencyKey: event.headers?.['idempotency-key'],
         requestId: requestIdOf(event),
         event,
       };
-      return (await handle(request as ApiRequest<Out<B>, Out<Q>, Out<P>>)) as unknown as HttpResult;
+      return handle(request as ApiRequest<Out<B>, Out<Q>, Out<P>, CallerOn<A>, IdempotencyKeyOn<I>>);
     });
+  const handler = async (event: ApiEvent, context: Context): Promise<HttpResult> => {
+    try {
+      return toHttpResult(await routeStack(event, context), event, spec.cacheSeconds);
+    } catch (error) {
+      return errorResponse(error, event);
+    }
+  };
   // The route's contract travels with its handler, so tests (the fuzz) read the very schemas it validates with.
   return Object.assign(handler, { spec });
 }
@@ -192,7 +234,7 @@ function pathOf(visit: Visit): string {
   return keys.reverse().join('.');
 }
 
-function authorization(auth: RouteAuth): MiddlewareObj<ApiEvent, HttpResult> {
+function authorization(auth: RouteAuth): MiddlewareObj<ApiEvent, ApiResponse> {
   return {
     before: (request) => {
       if (auth === 'public') return;
@@ -222,14 +264,6 @@ function ifNoneMatch(event: ApiEvent): string[] {
   return header.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
 }
 
-function responseShaper(cacheSeconds?: number): MiddlewareObj<ApiEvent, HttpResult> {
-  return {
-    after: (request) => {
-      request.response = toHttpResult(request.response as unknown as ApiResponse, request.event, cacheSeconds);
-    },
-  };
-}
-
 /** Renders any error: AppErrors with their code and status, everything else as a plain 500. */
 export function errorResponse(thrown: unknown, event: ApiEvent): HttpResult {
   const requestId = requestIdOf(event);
@@ -252,10 +286,3 @@ function isThrottled(error: unknown): boolean {
   return error instanceof Error && THROTTLING_ERRORS.has(error.name);
 }
 
-function errorRenderer(): MiddlewareObj<ApiEvent, HttpResult> {
-  return {
-    onError: (request) => {
-      request.response = errorResponse(request.error, request.event);
-    },
-  };
-}

@@ -9,7 +9,7 @@ import {
   ValidationFailed,
 } from '../domain/errors';
 import { logger } from './logger';
-import { callerOf, toHttpResult, type ApiEvent, type ApiResponse, type HttpResult } from './http';
+import { callerOf, type ApiEvent, type ApiResponse } from './http';
 
 /** `required`: the route refuses a mutation without a key; `optional`: honoured when sent. */
 export type IdempotencyMode = 'required' | 'optional' | 'none';
@@ -31,7 +31,7 @@ interface Claim {
  * Same key + same request within 24 h replays the first response; another request body → 422;
  * a retry while the first is still running → 409. A failed attempt releases its key.
  */
-export function idempotency(mode: IdempotencyMode): MiddlewareObj<ApiEvent, HttpResult> {
+export function idempotency(mode: IdempotencyMode): MiddlewareObj<ApiEvent, ApiResponse> {
   const claims = new WeakMap<object, Claim>();
   return {
     before: async (request) => {
@@ -45,19 +45,19 @@ export function idempotency(mode: IdempotencyMode): MiddlewareObj<ApiEvent, Http
       if (key.length > 255) throw new ValidationFailed([{ in: 'header', path: 'Idempotency-Key', message: 'At most 255 characters' }]);
       const claim = idempotencyKeys.record(scopeOf(event), key);
       const replay = await claimOrReplay(claim, fingerprintOf(event));
-      if (replay) return toHttpResult(replay, event);
+      if (replay) return replay;
       claims.set(request, claim);
     },
     after: async (request) => {
       const claim = claims.get(request);
-      if (!claim) return;
+      if (!claim || !request.response) return;
       // The mutation has committed, so its key is not released: a retry within the lock gets 409, not a second run.
       claims.delete(request);
-      await complete(claim, request.response as unknown as ApiResponse).catch((error: unknown) =>
+      await complete(claim, request.response).catch((error: unknown) =>
         logger.warn('Idempotency record not stored; the key stays locked until its lock lapses', { error: error as Error }),
       );
     },
-    onError: async (request: Request<ApiEvent, HttpResult>) => {
+    onError: async (request: Request<ApiEvent, ApiResponse>) => {
       const claim = claims.get(request);
       if (claim) await deleteItem({ Key: claim });
     },

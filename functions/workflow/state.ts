@@ -3,7 +3,8 @@
  * lib/constructs/order-workflow.ts). Each task receives the fields it names in its event type;
  * the state machine keeps results under their own paths so no step overwrites another's.
  */
-import type { Address, OrderLine } from '../domain/order';
+import type { Address } from '../domain/customer';
+import type { OrderLine } from '../domain/order';
 
 /** A caught error as Step Functions puts it on the state (Catch ResultPath). */
 export interface CaughtError {

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS_SERVICE } from '../business-metrics';
 import type { QueueId } from '../consumers';
+import { ENV } from '../env-names';
 import type { RouteResource } from '../routes';
 import { GLOBAL_INDEXES } from '../table-schema';
 import type { Queues } from './queues';
@@ -30,20 +31,6 @@ export function pathId(construct: IConstruct): string {
   const below = construct.node.scopes.slice(Stack.of(construct).node.scopes.length);
   return below.map((scope) => scope.node.id).join('');
 }
-
-/** Env var names the functions read (functions/shared/env.ts), set next to the matching grant. */
-export const ENV = {
-  tableName: 'TABLE_NAME',
-  stripeSecretName: 'STRIPE_SECRET_NAME',
-  stripeWebhookSecretName: 'STRIPE_WEBHOOK_SECRET_NAME',
-  stateMachineArn: 'STATE_MACHINE_ARN',
-  holdTtlSeconds: 'HOLD_TTL_SECONDS',
-  holdMaxLifetimeSeconds: 'HOLD_MAX_LIFETIME_SECONDS',
-  maxUnitsPerCustomer: 'MAX_UNITS_PER_CUSTOMER',
-  completeAfterSeconds: 'COMPLETE_AFTER_SECONDS',
-  fulfillmentSlaSeconds: 'FULFILLMENT_SLA_SECONDS',
-  tenant: 'CROWDSTART_TENANT',
-} as const;
 
 /**
  * Which queue each `*-queue` resource kind sends to. Typed over every such kind in

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../consumers';
+import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS, STRIPE_WEBHOOK_EVENTS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-faults';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
@@ -9,7 +9,7 @@ import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
 import { pollQueue, startLocalQueues } from './queues';
 import { startLocalWorkflow } from './workflow';
 import { throttle } from './throttle';
-import { ENV } from '../constructs/service-functions';
+import { ENV } from '../env-names';
 import { lockDataDir } from './data-dir-lock';
 import { ensurePortFree } from './ports';
 import { resolveSettings, type TenantOverrides, type TenantSettings } from '../settings';
@@ -81,7 +81,7 @@ async function startEngines(
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     // The handlers' endpoint; the stack's own clients (table setup, stream pollers) go direct.
     AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? dynamo.endpoint,
-    TABLE_NAME: LOCAL_TABLE_NAME,
+    [ENV.tableName]: LOCAL_TABLE_NAME,
   });
   applyHoldSettings(localTenantSettings());
   const streamArn = await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
@@ -108,7 +108,7 @@ async function startEngines(
   // After Stripe and SQS: executions a previous run left RUNNING resume as soon as it starts.
   const workflow = await startLocalWorkflow({ dataDir, sqsEndpoint: sqs.endpoint, fulfillmentQueueUrl: sqs.queues.Fulfillment.url });
   started.push(workflow.stop);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_SFN: workflow.endpoint, STATE_MACHINE_ARN: workflow.stateMachineArn });
+  Object.assign(process.env, { AWS_ENDPOINT_URL_SFN: workflow.endpoint, [ENV.stateMachineArn]: workflow.stateMachineArn });
 
   const pollers: Poller[] = [
     ...STREAM_CONSUMERS.map((consumer) =>
@@ -152,19 +152,19 @@ function applyHoldSettings(settings: TenantSettings): void {
  * STRIPE_FAILURE_RATE (0..1) makes that share of Stripe calls fail as lost responses.
  */
 async function startLocalStripe(dataDir: string, webhookUrl: string): Promise<StripeServer | undefined> {
-  const configuredKey = process.env.STRIPE_SECRET_KEY;
+  const configuredKey = process.env[ENV.stripeSecretKey];
   if (configuredKey && configuredKey !== LOCAL_STRIPE_KEY) return undefined;
   const server = await startStripeServer({
     port: 0,
     dataDir,
     failureRate: Number(process.env.STRIPE_FAILURE_RATE ?? 0),
     // Like a Stripe endpoint's enabled events: only what the webhook consumer acts on.
-    webhook: { url: webhookUrl, events: ['payment_intent.succeeded', 'payment_intent.payment_failed'] },
+    webhook: { url: webhookUrl, events: STRIPE_WEBHOOK_EVENTS },
   });
   Object.assign(process.env, {
-    STRIPE_API_URL: server.url,
-    STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
-    STRIPE_WEBHOOK_SECRET: server.webhookSecret,
+    [ENV.stripeApiUrl]: server.url,
+    [ENV.stripeSecretKey]: LOCAL_STRIPE_KEY,
+    [ENV.stripeWebhookSecret]: server.webhookSecret,
   });
   return server;
 }

@@ -8,8 +8,8 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ROUTES, type RouteDefinition } from '../../lib/routes';
-import { apiClient } from './support/api';
-import { checkout, customerWithCart, SHIPPING } from './support/orders';
+import { apiClient } from '../../bin/support/api';
+import { checkout, customerWithCart, SHIPPING } from '../../bin/support/orders';
 import { invalidTokens } from './support/tokens';
 
 const api = apiClient();

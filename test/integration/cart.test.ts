@@ -1,5 +1,5 @@
-import { createSku, inventoryOf, invariantViolations } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { createSku, inventoryOf, invariantViolations } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 
 const api = apiClient();
 const HOLD_SECONDS = 900; // the global stack runs with the default HOLD_TTL_SECONDS

@@ -1,4 +1,4 @@
-import { apiClient, unique } from './support/api';
+import { apiClient, unique } from '../../bin/support/api';
 
 const api = apiClient();
 

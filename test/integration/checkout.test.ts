@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createSku, inventoryOf, invariantViolations, productIdInCart, setPrice } from '../fixtures/skus';
-import { apiClient } from './support/api';
-import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, type OrderView } from './support/orders';
+import { createSku, inventoryOf, invariantViolations, productIdInCart, setPrice } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
+import { checkout, customerWithCart, paymentIntentsOf, SHIPPING, stripeClient, waitForStatus, type OrderView } from '../../bin/support/orders';
 
 const api = apiClient();
 const VISA = 'pm_card_visa';

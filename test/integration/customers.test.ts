@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { apiClient } from './support/api';
+import { apiClient } from '../../bin/support/api';
 
 const api = apiClient();
 // Calls to Stripe and cold handlers on a busy machine outlast jest's 5 s default.

@@ -1,6 +1,6 @@
-import { createSku, inventoryOf, invariantViolations, productIdInCart } from '../fixtures/skus';
-import { apiClient } from './support/api';
-import { checkout, customerWithCart, SHIPPING } from './support/orders';
+import { createSku, inventoryOf, invariantViolations, productIdInCart } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
+import { checkout, customerWithCart, SHIPPING } from '../../bin/support/orders';
 
 const api = apiClient();
 const VISA = 'pm_card_visa';

@@ -7,8 +7,8 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { apiClient, type ApiResult } from './support/api';
-import { SHIPPING } from './support/orders';
+import { apiClient, type ApiResult } from '../../bin/support/api';
+import { SHIPPING } from '../../bin/support/orders';
 import { forgedToken } from './support/tokens';
 
 const api = apiClient();

@@ -18,8 +18,8 @@ import { request as httpRequest } from 'node:http';
 import type { z } from 'zod';
 import type { RouteSpec } from '../../functions/shared/http';
 import { ROUTES, type RouteDefinition } from '../../lib/routes';
-import { createSku, invariantViolations, inventoryOf } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { createSku, invariantViolations, inventoryOf } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 import {
   arbitraryOf,
   BAD_PATH_SEGMENTS,
@@ -33,8 +33,8 @@ import {
   setAt,
   withRawLeaf,
 } from './support/fuzz-arbitraries';
-import { checkout, SHIPPING } from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+import { checkout, SHIPPING } from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);

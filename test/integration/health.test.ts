@@ -1,4 +1,4 @@
-import { apiClient } from './support/api';
+import { apiClient } from '../../bin/support/api';
 
 const api = apiClient();
 

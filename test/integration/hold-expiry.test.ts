@@ -3,9 +3,9 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { rmSync } from 'node:fs';
 import { ensureTable, localCredentials, startDynamoDbLocal, type LocalDynamo } from '../../lib/local/dynamodb';
-import { createSku, eventually, inventoryOf, type Api } from '../fixtures/skus';
-import { apiClient } from './support/api';
-import { newDataDir, startStackProcess, type StackProcess } from './support/stack-process';
+import { createSku, eventually, inventoryOf, type Api } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
+import { newDataDir, startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 import { stockMoves } from '../../functions/domain/stock';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -1,6 +1,6 @@
-import { createSku, eventually, inventoryOf, type Api } from '../fixtures/skus';
-import { apiClient } from './support/api';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+import { createSku, eventually, inventoryOf, type Api } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

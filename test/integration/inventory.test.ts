@@ -1,5 +1,5 @@
-import { createSku, inventoryOf, invariantViolations } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { createSku, inventoryOf, invariantViolations } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 
 const api = apiClient();
 

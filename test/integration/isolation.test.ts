@@ -2,9 +2,9 @@ import { jest } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROUTES } from '../../lib/routes';
-import { createSku, inventoryOf } from '../fixtures/skus';
-import { apiClient } from './support/api';
-import { checkout, customerWithCart, SHIPPING, waitForStatus } from './support/orders';
+import { createSku, inventoryOf } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
+import { checkout, customerWithCart, SHIPPING, waitForStatus } from '../../bin/support/orders';
 import { randomUUID } from 'node:crypto';
 
 /**

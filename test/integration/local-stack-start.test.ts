@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newDataDir, startStackExpectingExit, startStackProcess, type StackProcess } from './support/stack-process';
+import { newDataDir, startStackExpectingExit, startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 const TEST_TIMEOUT_MS = 240_000;
 const STACK_TRACE = /^\s+at /m;

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiClient } from './support/api';
-import { checkout, customerWithCart, SHIPPING, waitForStatus, whenNotBusy } from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+import { apiClient } from '../../bin/support/api';
+import { checkout, customerWithCart, SHIPPING, waitForStatus, whenNotBusy } from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 const COMPLETE_AFTER_SECONDS = 6;
 

@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { apiClient } from './support/api';
-import { checkout, customerWithCart, SHIPPING, stackQueue, waitForStatus } from './support/orders';
+import { apiClient } from '../../bin/support/api';
+import { checkout, customerWithCart, SHIPPING, stackQueue, waitForStatus } from '../../bin/support/orders';
 
 const api = apiClient();
 

@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
-import { eventually, inventoryOf, invariantViolations } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { eventually, inventoryOf, invariantViolations } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 import {
   checkout,
   customerWithCart,
@@ -14,7 +14,7 @@ import {
   waitForStatus,
   whenNotBusy,
   type OrderView,
-} from './support/orders';
+} from '../../bin/support/orders';
 
 const api = apiClient();
 const sfn = sfnClient(engineUrl('sfn'));

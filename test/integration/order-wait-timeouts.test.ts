@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { rmSync } from 'node:fs';
-import { eventually, inventoryOf, invariantViolations, type Api } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { eventually, inventoryOf, invariantViolations, type Api } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 import {
   checkout,
   customerWithCart,
@@ -11,8 +11,8 @@ import {
   sfnClient,
   stripeClient,
   waitForStatus,
-} from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+} from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 /**
  * The waits for people end: a paid order that nobody ships within the fulfillment SLA

@@ -2,8 +2,8 @@ import { DescribeExecutionCommand, StopExecutionCommand, type SFNClient } from '
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createSku, eventually, inventoryOf, invariantViolations, type Api } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { createSku, eventually, inventoryOf, invariantViolations, type Api } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 import { orderKeys } from '../../functions/adapters/dynamodb/keys';
 import {
   checkout,
@@ -16,8 +16,8 @@ import {
   stripeClient,
   stripeLocal,
   waitForStatus,
-} from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+} from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 /**
  * Workflow steps that fail after the order is paid, made to fail for real on a stack of their own:

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Stripe from 'stripe';
-import { inventoryOf, invariantViolations } from '../fixtures/skus';
-import { apiClient } from './support/api';
+import { inventoryOf, invariantViolations } from '../../bin/support/skus';
+import { apiClient } from '../../bin/support/api';
 import {
   checkout,
   customerWithCart,
@@ -11,8 +11,8 @@ import {
   stripeClient,
   stripeLocal,
   waitForStatus,
-} from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+} from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 const api = apiClient();
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiClient, unique } from './support/api';
+import { apiClient, unique } from '../../bin/support/api';
 
 const api = apiClient();
 

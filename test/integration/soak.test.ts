@@ -1,10 +1,10 @@
 /**
  * The short form of `npm run soak` (bin/soak.ts): the same scenario and the same checks
- * (support/soak/), shorter and with fewer customers, still with a SIGKILL of the whole stack
+ * (bin/support/soak/), shorter and with fewer customers, still with a SIGKILL of the whole stack
  * and a restart on the same data, a Stripe server failing a fifth of its calls and transient
  * DynamoDB errors. Its assertions are invariants, which hold whatever the timing was.
  */
-import { runSoak, summaryLines, type SoakReport } from './support/soak';
+import { runSoak, summaryLines, type SoakReport } from '../../bin/support/soak';
 
 /** 20 s of traffic on top of two stack starts, a settling phase and, after a crash, redeliveries (60 s). */
 const TEST_TIMEOUT_MS = 300_000;

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { resolveSettings } from '../../lib/settings';
-import { apiClient } from './support/api';
+import { apiClient } from '../../bin/support/api';
 
 const api = apiClient();
 const { rateLimit, burstLimit } = resolveSettings('dev').throttle;

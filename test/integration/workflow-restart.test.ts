@@ -8,7 +8,7 @@ import { DescribeExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiClient } from './support/api';
+import { apiClient } from '../../bin/support/api';
 import {
   checkout,
   customerWithCart,
@@ -20,8 +20,8 @@ import {
   stripeClient,
   waitForStatus,
   whenNotBusy,
-} from './support/orders';
-import { startStackProcess, type StackProcess } from './support/stack-process';
+} from '../../bin/support/orders';
+import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 /** Two stack starts, a possible SQS redelivery wait (60 s visibility) and the workflow's steps. */
 const TEST_TIMEOUT_MS = 420_000;

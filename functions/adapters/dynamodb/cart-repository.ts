@@ -22,9 +22,9 @@ import {
   type CartView,
   type Hold,
   type HoldPolicy,
-  type Money,
   type SkuInfo,
 } from '../../domain/cart';
+import type { Money } from '../../domain/catalog';
 import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
 import { env } from '../../shared/env';

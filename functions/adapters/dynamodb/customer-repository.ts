@@ -8,6 +8,7 @@ import type { Address, AddressInput, Profile, ProfileInput, SavedAddress } from 
 import { NotFound, ValidationFailed } from '../../domain/errors';
 import { customerKeys } from './keys';
 import { deleteItem, entityTag, getItem, isConditionFailure, putItem, query, updateItem, type Entity } from './table';
+import type { Page } from '../../domain/page';
 
 /** The stored profile: what GET /me shows plus the Stripe customer, which stays internal. */
 interface ProfileItem extends Profile {
@@ -15,11 +16,6 @@ interface ProfileItem extends Profile {
 }
 
 type AddressItem = Omit<SavedAddress, 'isDefault'>;
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
 
 const ADDRESS_FIELDS = ['name', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
 const PROFILE_NAMES = { '#id': 'id', '#entity': 'entity' };

@@ -20,7 +20,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
 import { isLive, PriceChanged, ProductUnavailable, reviewForCheckout, type CheckoutReview, type Hold } from '../../domain/cart';
 import { Conflict, NotFound, TooManyRequests, ValidationFailed } from '../../domain/errors';
-import { orderTotal, type Address, type Order, type OrderStatus } from '../../domain/order';
+import type { Address } from '../../domain/customer';
+import { orderTotal, type Order, type OrderStatus } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
 import { holdToReservationItems, lapsedHoldToReservationItems, listHolds, recordLinePrice, releaseHold } from './cart-repository';
 import { orderKeys, type IndexPartition } from './keys';
@@ -39,6 +40,7 @@ import {
   updateItem,
   type TransactItem,
 } from './table';
+import type { Page } from '../../domain/page';
 
 /** Task tokens of the waiting workflow steps, written by the workflow (see order-transitions.ts). */
 export interface OrderTokens {
@@ -49,11 +51,6 @@ export interface OrderTokens {
 
 /** An order as stored: the domain order plus the workflow's task tokens (never shown to clients). */
 export type OrderRecord = Order & { readonly tokens?: OrderTokens };
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
 
 export interface PageRequest {
   readonly limit: number;

@@ -20,12 +20,8 @@ import {
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { productKeys, skuKeys } from './keys';
 import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, transactWrite, type TransactItem } from './table';
+import type { Page } from '../../domain/page';
 
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor: string | null;
-}
 
 /** A variant item may be (re)written by its own product, or claimed when no product owns it. */
 const OWNED_OR_FREE = 'attribute_not_exists(pk) OR productId = :productId';

@@ -1,4 +1,6 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueId } from '../../../lib/consumers';
+import { env } from '../../shared/env';
 
 /**
  * The SQS client, created once per process. Like the DynamoDB client it names no endpoint: the
@@ -8,17 +10,10 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
  */
 export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 
-/** The URL of one of the stack's queues, from the env var the stack sets next to the send grant. */
-export function queueUrl(urlEnvVar: string): string {
-  const url = process.env[urlEnvVar];
-  if (!url) throw new Error(`Environment variable ${urlEnvVar} is not set`);
-  return url;
-}
-
-/** Sends `body` as one JSON message to the queue named by `queueUrlEnv` (e.g. 'WEBHOOK_QUEUE_URL'). */
-export async function sendJson(queueUrlEnv: string, body: unknown): Promise<string | undefined> {
+/** Sends `body` as one JSON message to one of the stack's queues (e.g. 'StripeWebhooks'). */
+export async function sendJson(queue: QueueId, body: unknown): Promise<string | undefined> {
   const { MessageId } = await sqs.send(
-    new SendMessageCommand({ QueueUrl: queueUrl(queueUrlEnv), MessageBody: JSON.stringify(body) }),
+    new SendMessageCommand({ QueueUrl: env.queueUrl(queue), MessageBody: JSON.stringify(body) }),
   );
   return MessageId;
 }
@@ -27,8 +22,8 @@ export async function sendJson(queueUrlEnv: string, body: unknown): Promise<stri
  * Sends each body as one JSON message, ten per SendMessageBatch call, in order. Throws when any
  * message was not accepted, so the caller's event source retries (consumers dedupe by event id).
  */
-export async function sendJsonBatch(queueUrlEnv: string, bodies: readonly unknown[]): Promise<void> {
-  const url = queueUrl(queueUrlEnv);
+export async function sendJsonBatch(queue: QueueId, bodies: readonly unknown[]): Promise<void> {
+  const url = env.queueUrl(queue);
   for (let i = 0; i < bodies.length; i += 10) {
     const chunk = bodies.slice(i, i + 10);
     const { Failed = [] } = await sqs.send(

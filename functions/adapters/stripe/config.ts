@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV } from '../../../lib/env-names';
 import { PaymentProviderMisconfigured } from './errors';
 
 /**
@@ -33,7 +34,7 @@ export function stripeSettings(): Promise<StripeSettings> {
 
 /** The webhook signing secret, fetched on first use like the settings. */
 export function webhookSigningSecret(): Promise<string> {
-  signingSecret ??= fromEnvOrSecret('STRIPE_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_SECRET_NAME', 'webhookSecret').catch((error: unknown) => {
+  signingSecret ??= fromEnvOrSecret(ENV.stripeWebhookSecret, ENV.stripeWebhookSecretName, 'webhookSecret').catch((error: unknown) => {
     signingSecret = undefined;
     throw error;
   });
@@ -41,8 +42,8 @@ export function webhookSigningSecret(): Promise<string> {
 }
 
 async function loadSettings(): Promise<StripeSettings> {
-  const secretKey = await fromEnvOrSecret('STRIPE_SECRET_KEY', 'STRIPE_SECRET_NAME', 'secretKey');
-  return { secretKey, apiUrl: process.env.STRIPE_API_URL || undefined };
+  const secretKey = await fromEnvOrSecret(ENV.stripeSecretKey, ENV.stripeSecretName, 'secretKey');
+  return { secretKey, apiUrl: process.env[ENV.stripeApiUrl] || undefined };
 }
 
 async function fromEnvOrSecret(valueVar: string, nameVar: string, field: SecretField): Promise<string> {

@@ -66,7 +66,7 @@ export class PreparedDefinition {
     const definition: AslMachine = { ...this.rewritten, StartAt: startAt };
     delete definition.TimeoutSeconds;
     if (timeoutSeconds !== undefined) definition.TimeoutSeconds = Math.min(Math.max(0, timeoutSeconds), ENGINE_MAX_TIMEOUT_SECONDS);
-    return definition as unknown as StateMachineDefinition;
+    return definition as StateMachineDefinition;
   }
 
   /** Names of the states that run a local handler (Task states, and the rewritten Wait states). */

@@ -1,4 +1,4 @@
-import { startStackProcess } from './stack-process';
+import { startStackProcess } from '../../../bin/support/stack-process';
 
 /** One local stack for the whole integration run; tests find it through CROWDSTART_* variables. */
 export default async function globalSetup() {

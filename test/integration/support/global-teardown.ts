@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { StackProcess } from './stack-process';
+import type { StackProcess } from '../../../bin/support/stack-process';
 
 export default async function globalTeardown() {
   const stack = (globalThis as { crowdstartStack?: StackProcess }).crowdstartStack;

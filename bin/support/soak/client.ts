@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadIdentity, localIssuer } from '../../../../lib/local/identity';
+import { loadIdentity, localIssuer } from '../../../lib/local/identity';
 
 /** One attempt's limit: longer than any healthy request, short enough to notice a dead stack. */
 const ATTEMPT_TIMEOUT_MS = 15_000;

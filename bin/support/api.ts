@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadIdentity, localIssuer } from '../../../lib/local/identity';
+import { loadIdentity, localIssuer } from '../../lib/local/identity';
 
 export interface ApiResult<T = any> {
   readonly status: number;

@@ -1,10 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { orderKeys } from '../../../functions/adapters/dynamodb/keys';
-import { localCredentials } from '../../../lib/local/dynamodb';
-import { LOCAL_TABLE_NAME } from '../../../lib/local/stack';
-import { LOCAL_STATE_MACHINE_ARN } from '../../../lib/local/workflow';
+import { orderKeys } from '../../functions/adapters/dynamodb/keys';
+import { localCredentials } from '../../lib/local/dynamodb';
+import { LOCAL_TABLE_NAME } from '../../lib/local/stack';
+import { LOCAL_STATE_MACHINE_ARN } from '../../lib/local/workflow';
 /**
  * Helpers for the checkout and order tests: a stocked cart, checkout, bounded waits for an
  * order's status, and inspection clients for the stack's engines (the local Stripe server
@@ -14,7 +14,7 @@ import { LOCAL_STATE_MACHINE_ARN } from '../../../lib/local/workflow';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { createSku, type Api } from '../../fixtures/skus';
+import { createSku, type Api } from './skus';
 
 export const SHIPPING = { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
 
