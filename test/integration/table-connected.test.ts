@@ -1,6 +1,6 @@
 /**
- * Adapter-level ("connected", as ElectroDB calls them) tests: the table module and the stock and
- * cart repositories called directly against DynamoDB Local. They use the global stack's DynamoDB
+ * Adapter-level ("connected", as ElectroDB calls them) tests: the table module, the once module and
+ * the stock and cart repositories called directly against DynamoDB Local. They use the global stack's DynamoDB
  * Local but a table of their own, which no stream consumer polls, so what they assert is what
  * the repositories wrote and nothing else.
  */
@@ -12,12 +12,14 @@ type Table = typeof import('../../functions/adapters/dynamodb/table');
 type Keys = typeof import('../../functions/adapters/dynamodb/keys');
 type Stock = typeof import('../../functions/adapters/dynamodb/stock-repository');
 type Cart = typeof import('../../functions/adapters/dynamodb/cart-repository');
+type Once = typeof import('../../functions/adapters/dynamodb/once');
 
 const TABLE = `connected-${randomUUID().slice(0, 8)}`;
 let table: Table;
 let keys: Keys;
 let stock: Stock;
 let cart: Cart;
+let once: Once;
 
 beforeAll(async () => {
   const endpoint = process.env.CROWDSTART_DYNAMODB_URL;
@@ -39,6 +41,7 @@ beforeAll(async () => {
   keys = await import('../../functions/adapters/dynamodb/keys');
   stock = await import('../../functions/adapters/dynamodb/stock-repository');
   cart = await import('../../functions/adapters/dynamodb/cart-repository');
+  once = await import('../../functions/adapters/dynamodb/once');
 }, 60_000);
 
 afterAll(() => {
@@ -256,5 +259,59 @@ describe('the cart repository (connected)', () => {
     // Assess
     expect(released).toBe(1);
     expect(await levels(sku)).toEqual({ total: 5, available: 4, held: 1, reserved: 0, sold: 0 });
+  });
+});
+
+describe('the once module (connected)', () => {
+  const options = { entity: 'IDEMPOTENCY', lockSeconds: 60, retentionSeconds: 3600, fingerprint: 'body-1' } as const;
+  const freshKey = () => ({ pk: `ONCE#${randomUUID()}`, sk: 'WORK' });
+
+  it('claims work for one of many concurrent attempts; the others see it in progress with its fingerprint', async () => {
+    // Prepare
+    const key = freshKey();
+    // Act
+    const claims = await Promise.all([1, 2, 3, 4].map(() => once.claim(key, options)));
+    // Assess
+    expect(claims.filter((claim) => claim.state === 'claimed')).toHaveLength(1);
+    expect(claims.filter((claim) => claim.state !== 'claimed')).toEqual([1, 2, 3].map(() => ({ state: 'in-progress', fingerprint: 'body-1' })));
+  });
+
+  it('replays the result of completed work to every later claim, and keeps it on a release', async () => {
+    // Prepare
+    const key = freshKey();
+    await once.claim(key, options);
+    // Act
+    await once.complete(key, { statusCode: 201, body: { id: 'o1' } });
+    await once.release(key);
+    // Assess
+    const replay = { state: 'completed', fingerprint: 'body-1', result: { statusCode: 201, body: { id: 'o1' } } };
+    expect(await once.claim(key, { ...options, fingerprint: 'body-2' })).toEqual(replay);
+    expect(await once.claim(key, options)).toEqual(replay);
+  });
+
+  it('lets the next attempt claim released work, or work whose lock has lapsed', async () => {
+    // Prepare
+    const released = freshKey();
+    const lapsed = freshKey();
+    await once.claim(released, options);
+    await once.claim(lapsed, { ...options, lockSeconds: -1 }); // a lock that ended a second ago
+    // Act
+    await once.release(released);
+    // Assess
+    expect(await once.claim(released, options)).toEqual({ state: 'claimed' });
+    expect(await once.claim(lapsed, options)).toEqual({ state: 'claimed' });
+    expect(await once.claim(lapsed, options)).toEqual({ state: 'in-progress', fingerprint: 'body-1' });
+  });
+
+  it('stores its records under their entity with a ttl, and only the attributes it was given', async () => {
+    // Prepare
+    const key = freshKey();
+    // Act
+    await once.claim(key, { entity: 'STRIPE_EVENT', lockSeconds: 120, retentionSeconds: 3600, attributes: { type: 'payment_intent.succeeded' } });
+    // Assess
+    const { Item } = await table.getItem({ Key: key, ConsistentRead: true });
+    expect(Item).toMatchObject({ ...key, entity: 'STRIPE_EVENT', status: 'IN_PROGRESS', type: 'payment_intent.succeeded' });
+    expect(Item?.ttl).toBeGreaterThan(Item?.lockedUntil as number);
+    expect(Item).not.toHaveProperty('fingerprint');
   });
 });

@@ -13,7 +13,7 @@
  * | the store's orders by status    | Query gsi2 ORDER_STATUS#<status>, newest first                   |
  * | all of the store's orders       | Query gsi3 ORDERS, newest first                                  |
  * | order of a PaymentIntent        | GetItem PAYMENT_INTENT#<pi>/ORDER → orderId, then the order      |
- * | a Stripe event, once            | conditional Put STRIPE_EVENT#<id>/EVENT (claim, then complete)   |
+ * | a Stripe event, once            | once.ts's claim/complete/release on STRIPE_EVENT#<id>/EVENT      |
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -25,19 +25,16 @@ import { orderTotal, type Order, type OrderStatus } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
 import { holdToReservationItems, lapsedHoldToReservationItems, listHolds, recordLinePrice, releaseHold } from './cart-repository';
 import { orderKeys, type IndexPartition } from './keys';
+import { claim, complete, release, type Claim } from './once';
 import { getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
 import {
   cancellationCodes,
-  deleteItem,
   entityTag,
   getItem,
-  isConditionFailure,
   isEntity,
   keyAttributes,
-  putItem,
   queryIndex,
   transactWrite,
-  updateItem,
   type TransactItem,
 } from './table';
 import type { Page } from '../../domain/page';
@@ -304,50 +301,25 @@ export type EventClaim = 'claimed' | 'done' | 'busy';
  * {@link completeStripeEvent} or {@link releaseStripeEvent}. A crashed claim expires.
  */
 export async function claimStripeEvent(eventId: string, type: string): Promise<EventClaim> {
-  const now = Math.floor(Date.now() / 1000);
-  try {
-    await putItem({
-      Item: {
-        ...orderKeys.stripeEvent(eventId),
-        ...entityTag('STRIPE_EVENT'),
-        eventId,
-        type,
-        status: 'PROCESSING',
-        lockedUntil: now + STRIPE_EVENT_LOCK_SECONDS,
-        ttl: now + STRIPE_EVENT_RETENTION_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk) OR (#status = :processing AND lockedUntil < :now)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':processing': 'PROCESSING', ':now': now },
-    });
-    return 'claimed';
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
-  const { Item } = await getItem({ Key: orderKeys.stripeEvent(eventId), ConsistentRead: true });
-  return Item?.status === 'DONE' ? 'done' : 'busy';
+  const earlier = await claim(orderKeys.stripeEvent(eventId), {
+    entity: 'STRIPE_EVENT',
+    lockSeconds: STRIPE_EVENT_LOCK_SECONDS,
+    retentionSeconds: STRIPE_EVENT_RETENTION_SECONDS,
+    attributes: { eventId, type },
+  });
+  return EVENT_CLAIMS[earlier.state];
 }
+
+const EVENT_CLAIMS: Record<Claim['state'], EventClaim> = { claimed: 'claimed', completed: 'done', 'in-progress': 'busy' };
 
 /** Records the event as handled, with what was done about it. */
 export async function completeStripeEvent(eventId: string, outcome: string): Promise<void> {
-  await updateItem({
-    Key: orderKeys.stripeEvent(eventId),
-    UpdateExpression: 'SET #status = :done, outcome = :outcome, processedAt = :at REMOVE lockedUntil',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':done': 'DONE', ':outcome': outcome, ':at': new Date().toISOString() },
-  });
+  await complete(orderKeys.stripeEvent(eventId), outcome);
 }
 
 /** Gives a claim back so a redelivery handles the event again. */
 export async function releaseStripeEvent(eventId: string): Promise<void> {
-  await deleteItem({
-    Key: orderKeys.stripeEvent(eventId),
-    ConditionExpression: '#status = :processing',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':processing': 'PROCESSING' },
-  }).catch((error: unknown) => {
-    if (!isConditionFailure(error)) throw error;
-  });
+  await release(orderKeys.stripeEvent(eventId));
 }
 
 // --- pagination ------------------------------------------------------------------------------
