@@ -19,7 +19,7 @@ import {
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { productKeys, skuKeys } from './keys';
-import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, transactWrite, type TransactItem } from './table';
+import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, streamImageItem, transactWrite, type TransactItem } from './table';
 import type { Page } from '../../domain/page';
 
 
@@ -228,6 +228,12 @@ async function withStock(products: StoredProduct[]): Promise<Product[]> {
   const records = await batchGet(skus.map(skuKeys.stock), { attributes: ['pk', 'available'] });
   const available = new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
   return products.map((p) => withAvailability(p, available));
+}
+
+/** The product in a table-stream image (NewImage / OldImage), or undefined for any other entity. */
+export function productFromStreamImage(image: Record<string, unknown> | undefined): StoredProduct | undefined {
+  const item = streamImageItem(image, 'PRODUCT');
+  return item && typeof item.id === 'string' && typeof item.version === 'number' ? toStored(item) : undefined;
 }
 
 /** Strips the key and index attributes of a stored item. */
