@@ -1,7 +1,5 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { holdFromItem, releaseRemovedHold } from '../adapters/dynamodb/cart-repository';
+import { holdFromStreamImage, releaseRemovedHold } from '../adapters/dynamodb/cart-repository';
 import type { Hold } from '../domain/cart';
 import { logger } from '../shared/logger';
 
@@ -27,6 +25,5 @@ function ttlRemovedHold(record: DynamoDBRecord): Hold | undefined {
   if (record.eventName !== 'REMOVE') return undefined;
   const identity = record.userIdentity as { type?: string; principalId?: string } | undefined;
   if (identity?.type !== 'Service' || identity.principalId !== TTL_PRINCIPAL) return undefined;
-  const image = record.dynamodb?.OldImage;
-  return image ? holdFromItem(unmarshall(image as Record<string, AttributeValue>)) : undefined;
+  return holdFromStreamImage(record.dynamodb?.OldImage);
 }

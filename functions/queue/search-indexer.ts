@@ -1,8 +1,6 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { productFromStreamImage } from '../adapters/dynamodb/product-repository';
 import { applyIndexUpdate, type IndexUpdate } from '../adapters/dynamodb/search-index';
-import type { StoredProduct } from '../domain/catalog';
 
 /** Products indexed at once; each takes a few reads and batch writes. */
 const CONCURRENCY = 8;
@@ -26,11 +24,9 @@ export async function handler(event: DynamoDBStreamEvent): Promise<void> {
 }
 
 function toIndexUpdate(record: DynamoDBRecord): IndexUpdate | undefined {
-  const image = record.dynamodb?.NewImage ?? record.dynamodb?.OldImage;
-  // Other entities are not even decoded: a shape this consumer does not know cannot stop it.
-  if (image?.entity?.S !== 'PRODUCT') return undefined;
-  const item = unmarshall(image as Record<string, AttributeValue>) as Partial<StoredProduct>;
-  if (!item.id || typeof item.version !== 'number') return undefined;
-  if (record.eventName === 'REMOVE') return { productId: item.id, version: item.version + 1, product: undefined };
-  return { productId: item.id, version: item.version, product: { name: item.name ?? '', description: item.description ?? '', tags: item.tags ?? [] } };
+  const product = productFromStreamImage(record.dynamodb?.NewImage ?? record.dynamodb?.OldImage);
+  if (!product) return undefined;
+  if (record.eventName === 'REMOVE') return { productId: product.id, version: product.version + 1, product: undefined };
+  const { name, description, tags } = product;
+  return { productId: product.id, version: product.version, product: { name, description, tags } };
 }

@@ -4,13 +4,14 @@
  * `completeAfterSeconds` and the workflow completes the order by itself. An order refunded
  * before the token was recorded (REFUNDED) ends the workflow with OrderRefunded.
  */
-import { recordTaskToken, readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
+import { requireOrder } from '../adapters/dynamodb/order-repository';
+import { recordTaskToken } from '../adapters/dynamodb/order-transitions';
 import { InvalidOrderTransition, OrderRefunded } from '../domain/order';
 import type { WaitEvent } from './state';
 
 export const handler = async ({ orderId, taskToken }: WaitEvent): Promise<void> => {
   if (await recordTaskToken(orderId, 'delivery', taskToken)) return;
-  const order = await readWorkflowOrder(orderId);
+  const order = await requireOrder(orderId);
   if (order.status === 'REFUNDED') throw new OrderRefunded(orderId);
   throw new InvalidOrderTransition(orderId, order.status, 'COMPLETED');
 };

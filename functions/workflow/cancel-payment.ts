@@ -6,12 +6,12 @@
  * order without an id is looked up in Stripe before it counts as never charged.
  */
 import { cancelPayment, findOrderPaymentIntent, refundOrder } from '../adapters/stripe';
-import { readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
+import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { logger } from '../shared/logger';
 import type { Compensation, OrderEvent } from './state';
 
 export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
-  const { payment, createdAt } = await readWorkflowOrder(orderId);
+  const { payment, createdAt } = await requireOrder(orderId);
   const { stripeCustomerId } = payment;
   const paymentIntentId =
     payment.paymentIntentId ?? (await findOrderPaymentIntent({ orderId, createdAt, ...(stripeCustomerId ? { stripeCustomerId } : {}) }));

@@ -5,13 +5,14 @@
  * PaymentProviderUnavailable is retried by the state; a decline is an outcome, not an error.
  */
 import { chargeOrder } from '../adapters/stripe';
-import { readWorkflowOrder, savePaymentIntent } from '../adapters/dynamodb/order-transitions';
+import { requireOrder } from '../adapters/dynamodb/order-repository';
+import { savePaymentIntent } from '../adapters/dynamodb/order-transitions';
 import { OrderCancelled } from '../domain/order';
 import { logger } from '../shared/logger';
 import type { OrderEvent, PaymentOutcome } from './state';
 
 export const handler = async ({ orderId }: OrderEvent): Promise<PaymentOutcome> => {
-  const order = await readWorkflowOrder(orderId);
+  const order = await requireOrder(orderId);
   switch (order.status) {
     case 'CANCELLED':
       throw new OrderCancelled(orderId); // cancelled before we charged: nothing to take

@@ -4,12 +4,12 @@
  * and re-runs refund once).
  */
 import { refundOrder } from '../adapters/stripe';
-import { readWorkflowOrder } from '../adapters/dynamodb/order-transitions';
+import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { logger } from '../shared/logger';
 import type { Compensation, OrderEvent } from './state';
 
 export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
-  const { payment } = await readWorkflowOrder(orderId);
+  const { payment } = await requireOrder(orderId);
   if (!payment.paymentIntentId) return { paymentStatus: 'canceled' }; // nothing was charged
   const refund = await refundOrder({ orderId, paymentIntentId: payment.paymentIntentId });
   logger.info('Order payment refunded', { orderId, refund: refund.status });

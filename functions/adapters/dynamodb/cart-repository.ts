@@ -38,6 +38,7 @@ import {
   isEntity,
   query,
   queryIndex,
+  streamImageItem,
   transactWrite,
   updateItem,
   type TransactItem,
@@ -221,9 +222,15 @@ export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): P
   return released;
 }
 
-/** Reads a hold back from a stream image or index item; undefined for any other entity. */
+/** Reads a hold back from an index item; undefined for any other entity. */
 export function holdFromItem(item: Record<string, any> | undefined): Hold | undefined {
   return isEntity(item, 'CART_ITEM') ? toHold(item!) : undefined;
+}
+
+/** The hold in a table-stream image (NewImage / OldImage), or undefined for any other entity. */
+export function holdFromStreamImage(image: Record<string, unknown> | undefined): Hold | undefined {
+  const item = streamImageItem(image, 'CART_ITEM');
+  return item && toHold(item);
 }
 
 /**

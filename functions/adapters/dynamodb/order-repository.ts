@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { isLive, PriceChanged, ProductUnavailable, reviewForCheckout, type CheckoutReview, type Hold } from '../../domain/cart';
 import { Conflict, NotFound, TooManyRequests, ValidationFailed } from '../../domain/errors';
 import type { Address } from '../../domain/customer';
-import { orderTotal, type Order, type OrderStatus } from '../../domain/order';
+import { orderTotal, type Order, type OrderStatus, type TaskTokenKind } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
 import { holdToReservationItems, lapsedHoldToReservationItems, listHolds, recordLinePrice, releaseHold } from './cart-repository';
 import { orderKeys, type IndexPartition } from './keys';
@@ -39,15 +39,17 @@ import {
 } from './table';
 import type { Page } from '../../domain/page';
 
-/** Task tokens of the waiting workflow steps, written by the workflow (see order-transitions.ts). */
-export interface OrderTokens {
-  readonly authentication?: string;
-  readonly fulfillment?: string;
-  readonly delivery?: string;
-}
-
-/** An order as stored: the domain order plus the workflow's task tokens (never shown to clients). */
-export type OrderRecord = Order & { readonly tokens?: OrderTokens };
+/**
+ * An order as stored, the one type of the order item: the domain order plus what the workflow
+ * writes on it (order-transitions.ts): the task tokens of its waits (never shown to clients) and
+ * why it cancelled or failed.
+ */
+export type OrderRecord = Order & {
+  readonly tokens?: Partial<Record<TaskTokenKind, string>>;
+  readonly cancellation?: { readonly reason: string; readonly cause?: string };
+  /** Why the payment path failed when it was not a decline (e.g. the charge kept erroring). */
+  readonly failure?: { readonly reason: string; readonly cause?: string };
+};
 
 export interface PageRequest {
   readonly limit: number;

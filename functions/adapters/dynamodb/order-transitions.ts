@@ -10,7 +10,6 @@
  * `payment.paymentIntentId`, `attention` when it gives up on the order and, per transition,
  * `history`, `version` and the gsi2 status keys.
  */
-import { NotFound } from '../../domain/errors';
 import {
   planTransition,
   quantitiesBySku,
@@ -24,23 +23,16 @@ import {
 } from '../../domain/order';
 import { StockMoveRefused, stockMoves } from '../../domain/stock';
 import { orderKeys } from './keys';
+import { requireOrder, type OrderRecord } from './order-repository';
 import { stockMoveUpdate } from './stock-repository';
-import { cancellationCodes, entityTag, getItem, isConditionFailure, transactWrite, updateItem, type TransactItem } from './table';
-
-/** The order item as the workflow reads it: the Order plus the task tokens. */
-export type WorkflowOrder = Order & {
-  readonly tokens?: Partial<Record<TaskTokenKind, string>>;
-  readonly cancellation?: { readonly reason: string; readonly cause?: string };
-  /** Why the payment path failed when it was not a decline (e.g. the charge kept erroring). */
-  readonly failure?: { readonly reason: string; readonly cause?: string };
-};
+import { cancellationCodes, entityTag, isConditionFailure, transactWrite, updateItem, type TransactItem } from './table';
 
 /** Fields a transition may set besides the status; `payment` is merged field by field. */
 export interface TransitionPatch {
   readonly payment?: Partial<Order['payment']>;
   readonly fulfillment?: Order['fulfillment'];
-  readonly cancellation?: WorkflowOrder['cancellation'];
-  readonly failure?: WorkflowOrder['failure'];
+  readonly cancellation?: OrderRecord['cancellation'];
+  readonly failure?: OrderRecord['failure'];
   readonly refund?: Order['refund'];
 }
 
@@ -55,13 +47,6 @@ const MAX_SKUS_PER_ORDER = 99;
 /** Re-reads after losing a race on the order's status before the step gives up (and is retried). */
 const RACE_ATTEMPTS = 3;
 
-/** The order item, read consistently (a step must see the previous step's write). */
-export async function readWorkflowOrder(orderId: string): Promise<WorkflowOrder> {
-  const { Item } = await getItem({ Key: orderKeys.order(orderId), ConsistentRead: true });
-  if (!Item) throw new NotFound('Order', orderId);
-  return Item as WorkflowOrder;
-}
-
 /**
  * Moves the order to `to` with the stock move the transition implies, in one transaction.
  * Already in `to`: a no-op that returns the order as it is. A status from which `to` may not be
@@ -74,9 +59,9 @@ export async function transitionOrder(
   to: OrderStatus,
   patch: TransitionPatch = {},
   options: TransitionOptions = {},
-): Promise<WorkflowOrder> {
+): Promise<OrderRecord> {
   for (let attempt = 1; ; attempt++) {
-    const order = await readWorkflowOrder(orderId);
+    const order = await requireOrder(orderId);
     const plan = planTransition(order, to, options);
     if (plan.kind === 'noop') return order;
     const now = new Date().toISOString();
@@ -146,7 +131,7 @@ export async function recordTaskToken(orderId: string, kind: TaskTokenKind, task
       if (!isConditionFailure(error)) throw error;
     }
   }
-  const order = await readWorkflowOrder(orderId); // NotFound for an unknown order
+  const order = await requireOrder(orderId); // NotFound for an unknown order
   if (!statuses.includes(order.status) || order.attention) return false;
   throw new Error(`Could not record the ${kind} token on order ${orderId}`); // a race on `tokens`: retried
 }
@@ -175,7 +160,7 @@ export async function savePaymentIntent(orderId: string, paymentIntentId: string
   ]);
 }
 
-function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, patch: TransitionPatch, now: string): TransactItem {
+function orderUpdate(order: OrderRecord, from: OrderStatus, to: OrderStatus, patch: TransitionPatch, now: string): TransactItem {
   const names: Record<string, string> = {
     '#status': 'status',
     '#history': 'history',
@@ -236,7 +221,7 @@ function orderUpdate(order: WorkflowOrder, from: OrderStatus, to: OrderStatus, p
 }
 
 /** The order as the transaction left it (what a step returns without reading it again). */
-function applied(order: WorkflowOrder, to: OrderStatus, patch: TransitionPatch, now: string): WorkflowOrder {
+function applied(order: OrderRecord, to: OrderStatus, patch: TransitionPatch, now: string): OrderRecord {
   const tokens = { ...order.tokens };
   for (const kind of tokensConsumedBy(to)) delete tokens[kind];
   return {

@@ -4,6 +4,7 @@
  * transaction, whose conditional put keeps SKUs unique across the catalog. Availability is read
  * from the stock records (owned by the inventory code) and never written here.
  */
+import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import {
   encodeCatalogCursor,
   SkuStockInUse,
@@ -19,7 +20,7 @@ import {
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { productKeys, skuKeys } from './keys';
-import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, transactWrite, type TransactItem } from './table';
+import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, streamImageItem, transactWrite, type TransactItem } from './table';
 import type { Page } from '../../domain/page';
 
 
@@ -230,9 +231,19 @@ async function withStock(products: StoredProduct[]): Promise<Product[]> {
   return products.map((p) => withAvailability(p, available));
 }
 
-/** Strips the key and index attributes of a stored item. */
-function toStored(item: Record<string, unknown>): StoredProduct {
-  const { id, name, description, tags, images, variants, version, createdAt, updatedAt } = item as unknown as StoredProduct;
-  const withOptions = variants.map(({ sku, name, options, price }) => ({ sku, name, options: options ?? {}, price }));
-  return { id, name, description, tags, images, variants: withOptions, version, createdAt, updatedAt };
+/** The product in a table-stream image (NewImage / OldImage), or undefined for any other entity. */
+export function productFromStreamImage(image: Record<string, unknown> | undefined): StoredProduct | undefined {
+  const item = streamImageItem(image, 'PRODUCT');
+  return item && typeof item.id === 'string' && typeof item.version === 'number' ? toStored(item) : undefined;
+}
+
+/** Reads the product's fields from a stored item (leaving its key and index attributes behind). */
+function toStored(item: Record<string, NativeAttributeValue>): StoredProduct {
+  const { id, name, description, tags, images, variants, version, createdAt, updatedAt } = item;
+  return { id, name, description, tags, images, variants: variants.map(toVariant), version, createdAt, updatedAt };
+}
+
+/** Variants written before empty options were stored have none: they read back as `{}`. */
+function toVariant({ sku, name, options, price }: Record<string, NativeAttributeValue>): Variant {
+  return { sku, name, options: options ?? {}, price };
 }

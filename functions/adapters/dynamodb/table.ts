@@ -9,7 +9,8 @@
  * each item (which condition failed decides the answer: 409, a retry, a no-op). That stays
  * plain DynamoDB input, which an entity library would wrap and hide.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -77,6 +78,16 @@ export function entityTag(entity: Entity): { readonly entity: Entity } {
 /** True when a stored item (or unmarshalled stream image) is of this entity. */
 export function isEntity(item: Record<string, unknown> | undefined, entity: Entity): boolean {
   return item?.entity === entity;
+}
+
+/**
+ * A table-stream image (NewImage / OldImage) as a plain item when it is of this entity, else
+ * undefined. The entity is read from the raw image first, so other entities' images are not even
+ * unmarshalled: a shape a consumer does not know cannot stop it.
+ */
+export function streamImageItem(image: Record<string, unknown> | undefined, entity: Entity): Record<string, NativeAttributeValue> | undefined {
+  const raw = image as Record<string, AttributeValue> | undefined;
+  return raw?.entity?.S === entity ? unmarshall(raw) : undefined;
 }
 
 type Untabled<T> = Omit<T, 'TableName'>;
