@@ -9,7 +9,7 @@
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { savePaymentIntent, transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { failWaitingOrder, OrderNotWaiting, resumeWaitingOrder, workflowState } from '../adapters/sfn/order-workflow';
-import { cancelPayment, findOrderPaymentIntent, refundOrder } from '../adapters/stripe';
+import { cancelPayment, findOrderPaymentIntent, refundOrder, voidPayment } from '../adapters/stripe';
 import { Conflict } from '../domain/errors';
 import { routeOrderAction, type ActionRoute, type OrderAction, type WaitFailure } from '../domain/order';
 
@@ -58,7 +58,7 @@ export async function actOnOrder(request: OrderActionRequest): Promise<{ order: 
  * order whose execution ended inside Pay may not know its PaymentIntent: it is looked up first.
  */
 export async function cancelDirectly(order: OrderRecord, reason: WaitFailure, cause: string): Promise<OrderRecord> {
-  const paymentIntentId = await paymentIntentOf(order);
+  const paymentIntentId = await findOrderPaymentIntent({ orderId: order.id, createdAt: order.createdAt, ...order.payment });
   const status = paymentIntentId ? await givePaymentBack(order, paymentIntentId) : 'canceled';
   return transitionOrder(order.id, 'CANCELLED', {
     payment: { status, ...(paymentIntentId ? { paymentIntentId } : {}) },
@@ -66,17 +66,11 @@ export async function cancelDirectly(order: OrderRecord, reason: WaitFailure, ca
   });
 }
 
+/** A paid order is refunded at once; any other is voided (cancelled, or refunded if it succeeded meanwhile). */
 async function givePaymentBack(order: OrderRecord, paymentIntentId: string): Promise<'canceled' | 'refunded'> {
-  if (order.status !== 'PAID' && (await cancelPayment({ orderId: order.id, paymentIntentId })).status === 'canceled') return 'canceled';
-  await refundOrder({ orderId: order.id, paymentIntentId });
-  return 'refunded';
-}
-
-/** The order's PaymentIntent: the one it saved, else the one its charge created (if any). */
-async function paymentIntentOf(order: OrderRecord): Promise<string | undefined> {
-  const { paymentIntentId, stripeCustomerId } = order.payment;
-  if (paymentIntentId) return paymentIntentId;
-  return findOrderPaymentIntent({ orderId: order.id, createdAt: order.createdAt, ...(stripeCustomerId ? { stripeCustomerId } : {}) });
+  const payment = { orderId: order.id, paymentIntentId };
+  const given = order.status === 'PAID' ? await refundOrder(payment) : await voidPayment(payment);
+  return given.status === 'canceled' ? 'canceled' : 'refunded';
 }
 
 /** The outcome of a payment as Stripe reported it (payment_intent.succeeded / .payment_failed). */

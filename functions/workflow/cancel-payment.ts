@@ -5,21 +5,18 @@
  * refunded. Pay may have failed after Stripe created the intent but before its id was saved, so an
  * order without an id is looked up in Stripe before it counts as never charged.
  */
-import { cancelPayment, findOrderPaymentIntent, refundOrder } from '../adapters/stripe';
+import { findOrderPaymentIntent, voidPayment } from '../adapters/stripe';
 import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { logger } from '../shared/logger';
 import type { Compensation, OrderEvent } from './state';
 
 export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
   const { payment, createdAt } = await requireOrder(orderId);
-  const { stripeCustomerId } = payment;
-  const paymentIntentId =
-    payment.paymentIntentId ?? (await findOrderPaymentIntent({ orderId, createdAt, ...(stripeCustomerId ? { stripeCustomerId } : {}) }));
+  const paymentIntentId = await findOrderPaymentIntent({ orderId, createdAt, ...payment });
   if (!paymentIntentId) return { paymentStatus: 'canceled' }; // never charged
-  const { status } = await cancelPayment({ orderId, paymentIntentId });
-  if (status === 'canceled') return { paymentStatus: 'canceled' };
-  // It succeeded just before the cancel (a late 3-D Secure): give the money back.
-  const refund = await refundOrder({ orderId, paymentIntentId });
-  logger.warn('Payment succeeded after the order gave up on it; refunded', { orderId, refund: refund.status });
-  return { paymentStatus: 'refunded', ...(refund.status === 'refunded' ? { refundId: refund.refundId } : {}) };
+  const voided = await voidPayment({ orderId, paymentIntentId });
+  if (voided.status === 'canceled') return { paymentStatus: 'canceled' };
+  // It succeeded just before the cancel (a late 3-D Secure): the money went back.
+  logger.warn('Payment succeeded after the order gave up on it; refunded', { orderId, refund: voided.status });
+  return { paymentStatus: 'refunded', ...(voided.status === 'refunded' ? { refundId: voided.refundId } : {}) };
 };

@@ -23,6 +23,7 @@ export {
   findOrderPaymentIntent,
   refundOrder,
   retrievePayment,
+  voidPayment,
   type ChargeOrderInput,
   type ChargeResult,
   type RefundResult,

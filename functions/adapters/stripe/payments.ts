@@ -118,8 +118,9 @@ export async function retrievePayment(paymentIntentId: string): Promise<ChargeRe
 const CLOCK_SKEW_SECONDS = 300;
 
 /**
- * The PaymentIntent charged for an order that never learnt its id (the charge step ended between
- * Stripe's answer and saving the id): the newest intent whose metadata.orderId is the order's,
+ * An order's PaymentIntent: the id the order saved, else the one charged for an order that never
+ * learnt its id (the charge step ended between Stripe's answer and saving the id): the newest
+ * intent whose metadata.orderId is the order's,
  * among the Stripe customer's intents when the card is saved on one, else the account's. The
  * list is newest first, so the walk stops at the first intent older than the order. (Search by
  * metadata would be one call, but its index lags by up to a minute, and the list is the standard
@@ -129,8 +130,11 @@ export async function findOrderPaymentIntent(input: {
   orderId: string;
   /** The order's creation time (ISO 8601): no intent of it is older. */
   createdAt: string;
+  /** The id the order saved, if it did: then nothing is looked up. */
+  paymentIntentId?: string | null;
   stripeCustomerId?: string;
 }): Promise<string | undefined> {
+  if (input.paymentIntentId) return input.paymentIntentId;
   const stripe = await stripeClient();
   const since = Math.floor(Date.parse(input.createdAt) / 1000) - CLOCK_SKEW_SECONDS;
   try {
@@ -171,6 +175,15 @@ export async function refundOrder(input: { orderId: string; paymentIntentId: str
     if (translated instanceof PaymentRequestRejected && translated.stripeCode === 'charge_already_refunded') return { status: 'already_refunded' };
     throw translated;
   }
+}
+
+/**
+ * Makes sure a payment can no longer take money: cancelled, or refunded (key order-<id>-refund)
+ * when it had succeeded before the cancel, e.g. through a late 3-D Secure.
+ */
+export async function voidPayment(input: { orderId: string; paymentIntentId: string }): Promise<{ readonly status: 'canceled' } | RefundResult> {
+  if ((await cancelPayment(input)).status === 'canceled') return { status: 'canceled' };
+  return refundOrder(input);
 }
 
 /**
