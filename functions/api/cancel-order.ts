@@ -3,7 +3,7 @@ import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
-import { actOnOrder, cancelDirectly } from './order-actions';
+import { actOnOrder, cancelDirectly } from '../application/order-actions';
 
 /**
  * POST /orders/{orderId}/cancel: before fulfillment, fails the step the workflow waits on with

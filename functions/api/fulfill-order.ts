@@ -5,7 +5,7 @@ import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
 import { singleLine } from '../domain/text';
 import { apiHandler, routeSpec } from '../shared/http';
-import { actOnOrder } from './order-actions';
+import { actOnOrder } from '../application/order-actions';
 
 const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
 

@@ -4,7 +4,7 @@ import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
-import { actOnOrder } from './order-actions';
+import { actOnOrder } from '../application/order-actions';
 
 /**
  * POST /admin/orders/{orderId}/delivered: delivery confirmed for a FULFILLED order; resumes the

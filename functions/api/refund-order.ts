@@ -5,7 +5,7 @@ import { refundOrder } from '../adapters/stripe';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
-import { actOnOrder, cancelDirectly, endWait } from './order-actions';
+import { actOnOrder, cancelDirectly, endWait } from '../application/order-actions';
 
 const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional();
 

@@ -19,7 +19,7 @@ import {
   releaseStripeEvent,
   requireOrder,
 } from '../adapters/dynamodb/order-repository';
-import { actOnOrder, settlePaymentDirectly, type PaymentSettlement } from '../api/order-actions';
+import { actOnOrder, settlePaymentDirectly, type PaymentSettlement } from '../application/order-actions';
 import { Conflict } from '../domain/errors';
 import { WAITING_STATUS } from '../domain/order';
 import { logger } from '../shared/logger';

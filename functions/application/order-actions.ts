@@ -1,5 +1,5 @@
 /**
- * The order actions' common path (not a route; used by fulfill-order, mark-order-delivered,
+ * The order actions' use case (used by fulfill-order, mark-order-delivered,
  * cancel-order, refund-order and the Stripe webhook consumer): the domain decides which wait serves the action
  * (routeOrderAction); this module signals that wait, or applies the action directly with the
  * workflow's own conditional transitions when no execution drives the order any more. So an
