@@ -22,9 +22,14 @@ export interface Caller {
 
 /** The caller from the JWT authorizer's claims, or undefined on a public route without a token. */
 export function callerOf(event: ApiEvent): Caller | undefined {
+  const sub = subjectOf(event);
+  return sub === undefined ? undefined : { sub, isAdmin: hasAdminRole(verifiedTokenClaims(event, sub)) };
+}
+
+/** The verified token's `sub` as the authorizer passed it on, without reading the roles. */
+export function subjectOf(event: ApiEvent): string | undefined {
   const sub = event.requestContext?.authorizer?.jwt?.claims?.sub;
-  if (typeof sub !== 'string' || sub === '') return undefined;
-  return { sub, isAdmin: hasAdminRole(verifiedTokenClaims(event, sub)) };
+  return typeof sub === 'string' && sub !== '' ? sub : undefined;
 }
 
 /** Only an entry that is exactly `admin` counts: no splitting, no case folding, no trimming. */

@@ -9,7 +9,7 @@ import {
   ValidationFailed,
 } from '../domain/errors';
 import { logger } from './logger';
-import { callerOf, type ApiEvent, type ApiResponse } from './api-event';
+import { subjectOf, type ApiEvent, type ApiResponse } from './api-event';
 
 /** `required`: the route refuses a mutation without a key; `optional`: honoured when sent. */
 export type IdempotencyMode = 'required' | 'optional' | 'none';
@@ -60,7 +60,7 @@ export function idempotency(mode: IdempotencyMode): MiddlewareObj<ApiEvent, ApiR
 }
 
 function scopeOf(event: ApiEvent): string {
-  return `${callerOf(event)?.sub ?? 'anonymous'}#${event.routeKey}`;
+  return `${subjectOf(event) ?? 'anonymous'}#${event.routeKey}`;
 }
 
 function fingerprintOf(event: ApiEvent): string {
