@@ -11,9 +11,10 @@
  * | complete | Update COMPLETED with the result                                                     |
  * | release  | Delete, only while IN_PROGRESS                                                       |
  *
- * Hand-written rather than @aws-lambda-powertools/idempotency because that package cannot be
- * installed in this workplace (no package may be added). Its docs show it could carry the
- * contract, so a later session may weigh a switch: `makeIdempotent` / the middy
+ * Hand-written for now: @aws-lambda-powertools/idempotency (on npm, not yet a dependency) has not
+ * been tried against the contract, and it would cover only the HTTP side, not the Stripe-event
+ * claim that shares this module. Its docs show it could carry the HTTP contract, so a later
+ * session may weigh a switch: `makeIdempotent` / the middy
  * `makeHandlerIdempotent` over a `DynamoDBPersistenceLayer` (sortKeyAttr lets it share this
  * table), `payloadValidationJmesPath` raising IdempotencyValidationError (→ our 422),
  * IdempotencyAlreadyInProgressError while in flight (→ our 409), `expiresAfterSeconds`, a lock

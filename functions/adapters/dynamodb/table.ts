@@ -4,10 +4,11 @@
  * one entity tag, and the transaction plumbing (cancellation codes, retry on conflict) that the
  * stock invariant rests on. Repositories call these with keys from keys.ts.
  *
- * Hand-written rather than ElectroDB or dynamodb-toolbox: no package may be added here, and the
- * core of the stock invariant is TransactWriteItems whose callers read the cancellation code of
- * each item (which condition failed decides the answer: 409, a retry, a no-op). That stays
- * plain DynamoDB input, which an entity library would wrap and hide.
+ * Hand-written rather than ElectroDB or dynamodb-toolbox: the core of the stock invariant is
+ * TransactWriteItems whose callers read the cancellation code of each item (which condition
+ * failed decides the answer: 409, a retry, a no-op). That stays plain DynamoDB input, which an
+ * entity library would wrap and hide; what is left here is a thin layer over the SDK's own
+ * document client, small enough not to need one.
  */
 import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
