@@ -12,9 +12,8 @@
  * | release  | Delete, only while IN_PROGRESS                                                       |
  *
  * Hand-written for now: @aws-lambda-powertools/idempotency (on npm, not yet a dependency) has not
- * been tried against the contract, and it would cover only the HTTP side, not the Stripe-event
- * claim that shares this module. Its docs show it could carry the HTTP contract, so a later
- * session may weigh a switch: `makeIdempotent` / the middy
+ * been tried against the HTTP contract nor against the Stripe-event claim that shares this
+ * module. Its docs show it could carry both, so a later session may weigh a switch: `makeIdempotent` / the middy
  * `makeHandlerIdempotent` over a `DynamoDBPersistenceLayer` (sortKeyAttr lets it share this
  * table), `payloadValidationJmesPath` raising IdempotencyValidationError (→ our 422),
  * IdempotencyAlreadyInProgressError while in flight (→ our 409), `expiresAfterSeconds`, a lock
