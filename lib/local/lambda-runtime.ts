@@ -7,6 +7,14 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const FUNCTIONS_DIR = join(import.meta.dirname, '..', '..', 'functions');
 const loaded = new Map<string, Promise<Handler>>();
 
+/** Runs around every invocation (the call recorder's, lib/local/call-recorder.ts); none by default. */
+export type InvocationObserver = (module: string, context: Context, invoke: () => Promise<unknown>) => Promise<unknown>;
+let observer: InvocationObserver | undefined;
+
+export function observeInvocations(next: InvocationObserver | undefined): void {
+  observer = next;
+}
+
 /**
  * Invokes the `handler` export of a module under functions/ (e.g. 'api/get-product') the way
  * Lambda would: the module is loaded once (module-scope clients are reused like a warm
@@ -14,7 +22,8 @@ const loaded = new Map<string, Promise<Handler>>();
  */
 export async function invokeFunction(module: string, event: unknown, timeoutMs = 30_000): Promise<unknown> {
   const handler = await loadHandler(module);
-  return handler(event, lambdaContext(module, timeoutMs));
+  const context = lambdaContext(module, timeoutMs);
+  return observer ? observer(module, context, () => handler(event, context)) : handler(event, context);
 }
 
 function loadHandler(module: string): Promise<Handler> {

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS, STRIPE_WEBHOOK_EVENTS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-faults';
+import { startCallRecorder } from './call-recorder';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
 import { startGateway } from './gateway';
 import { loadIdentity, localIssuer, type LocalIdentity } from './identity';
@@ -75,12 +76,15 @@ async function startEngines(
   started.push(dynamo.stop);
   const faults = await startDynamoDbFaults(dynamo.endpoint);
   if (faults) started.push(faults.stop);
+  // RECORD_CALLS=true: every invocation and the calls it makes, counted for `npm run bench`.
+  const recorder = process.env.RECORD_CALLS === 'true' ? await startCallRecorder(faults?.endpoint ?? dynamo.endpoint) : undefined;
+  if (recorder) started.push(recorder.stop);
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     // The handlers' endpoint; the stack's own clients (table setup, stream pollers) go direct.
-    AWS_ENDPOINT_URL_DYNAMODB: faults?.endpoint ?? dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: recorder?.endpoint ?? faults?.endpoint ?? dynamo.endpoint,
     [ENV.tableName]: LOCAL_TABLE_NAME,
   });
   applyHoldSettings(localTenantSettings());
@@ -95,8 +99,9 @@ async function startEngines(
     port: options.port,
     identity: () => identity!,
     logRequests: options.logRequests,
-    // The tenant's stage throttling (TENANT, default dev), enforced per client as 429 + Retry-After.
-    admit: throttle(localTenantSettings().throttle),
+    // The tenant's stage throttling (TENANT, default dev), enforced per client as 429 + Retry-After;
+    // LOCAL_THROTTLE=off lifts it (the bench drives more than one client's rate).
+    admit: process.env.LOCAL_THROTTLE === 'off' ? undefined : throttle(localTenantSettings().throttle),
   });
   started.push(() => {
     gateway.server.closeAllConnections();
