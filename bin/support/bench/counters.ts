@@ -1,0 +1,45 @@
+/**
+ * What a bench run counted, per function, as the cost projection needs it: invocations and their
+ * billed time (Lambda rounds each up to the millisecond), DynamoDB capacity units (what the
+ * engine reported with ReturnConsumedCapacity; a write refused by its condition reports none but
+ * is billed 1 WRU on AWS, so those are counted apart), and the calls to the other services.
+ */
+import type { Recording } from '../../../lib/local/call-recorder';
+
+export interface FunctionCounters {
+  invocations: number;
+  billedMs: number;
+  rru: number;
+  wru: number;
+  refusedWrites: number;
+  calls: Record<string, number>;
+}
+
+export type Counters = Record<string, FunctionCounters>;
+
+const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
+
+export function addRecording(counters: Counters, recording: Recording): Counters {
+  const functionOf = new Map(recording.invocations.map((inv) => [inv.id, inv.function]));
+  const entry = (fn: string) => (counters[fn] ??= { invocations: 0, billedMs: 0, rru: 0, wru: 0, refusedWrites: 0, calls: {} });
+  for (const inv of recording.invocations) {
+    if (inv.end === undefined) continue;
+    const c = entry(inv.function);
+    c.invocations++;
+    c.billedMs += Math.max(1, Math.ceil(inv.end - inv.start));
+  }
+  for (const call of recording.calls) {
+    const fn = functionOf.get(call.invocation);
+    if (!fn || call.end === undefined) continue;
+    const c = entry(fn);
+    const name = `${call.service} ${call.operation}`;
+    c.calls[name] = (c.calls[name] ?? 0) + 1;
+    if (call.capacity) {
+      c.rru += call.capacity.read;
+      c.wru += call.capacity.write;
+    } else if (call.service === 'dynamodb' && WRITES.test(call.operation) && call.status === 400) {
+      c.refusedWrites++;
+    }
+  }
+  return counters;
+}

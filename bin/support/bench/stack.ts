@@ -1,0 +1,79 @@
+/**
+ * The stack a bench runs against: bin/dev.ts as a child process in a temp DATA_DIR (as the
+ * integration tests start it), with the stage throttle lifted, the call recorder on
+ * (lib/local/call-recorder.ts) and the handlers logging at INFO, Powertools' default on AWS,
+ * so the log bytes a deployed stage would ingest can be counted. It also reads the CPU time the
+ * stack's process tree (Node and the DynamoDB Local JVM) used, from /proc.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Recording } from '../../../lib/local/call-recorder';
+import { startStackProcess, type StackProcess } from '../stack-process';
+
+export interface BenchStack {
+  readonly process: StackProcess;
+  readonly url: string;
+  /** The DynamoDB endpoint the handlers use (the recorder's proxy). */
+  readonly dynamodb: string;
+  /** CPU seconds the stack's process tree has used so far. */
+  cpuSeconds(): number;
+  /** Bytes of structured (JSON) log lines the stack's handlers wrote so far. */
+  logBytes(): number;
+  /** Everything recorded since the last drain (and forgets it). */
+  drain(): Promise<Recording>;
+  dispose(): Promise<void>;
+}
+
+export async function startBenchStack(): Promise<BenchStack> {
+  const stack = await startStackProcess({
+    env: { SEED_DEMO: 'false', LOG_REQUESTS: 'false', RECORD_CALLS: 'true', LOCAL_THROTTLE: 'off', POWERTOOLS_LOG_LEVEL: 'INFO' },
+  });
+  let logBytes = 0;
+  const countLogLines = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.startsWith('{')) logBytes += Buffer.byteLength(line) + 1;
+  };
+  stack.child.stdout!.on('data', countLogLines);
+  stack.child.stderr!.on('data', countLogLines);
+  const dynamodb = stack.engines.dynamodb!;
+  const ticks = clockTicks();
+  return {
+    process: stack,
+    url: stack.url,
+    dynamodb,
+    cpuSeconds: () => treeCpuTicks(stack.child.pid!) / ticks,
+    logBytes: () => logBytes,
+    drain: async () => (await (await fetch(`${dynamodb}/_local/calls`)).json()) as Recording,
+    dispose: async () => {
+      await stack.stop('SIGTERM');
+      rmSync(stack.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** utime + stime of `root` and every process below it, in clock ticks. */
+function treeCpuTicks(root: number): number {
+  const stats = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const inTree = (pid: number): boolean => pid === root || (pid > 1 && stats.has(pid) && inTree(stats.get(pid)!.parent));
+  let ticks = 0;
+  for (const [pid, stat] of stats) if (inTree(pid)) ticks += stat.ticks;
+  return ticks;
+}
+
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
