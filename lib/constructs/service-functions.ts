@@ -2,7 +2,7 @@ import { Annotations, Aspects, CfnParameter, Duration, NestedStack, RemovalPolic
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { StateMachine, type IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -54,6 +54,25 @@ const TABLE_READ_ACTIONS = [
   'dynamodb:DescribeTable',
 ];
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/** How every function is bundled; `npm run bench:cold` (bin/support/bench/cold.ts) bundles with the same. */
+export const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  // Prefer packages' ESM builds; CJS-only dependencies still work through the banner's require.
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire as __crowdstartCreateRequire } from 'node:module'; const require = __crowdstartCreateRequire(import.meta.url);",
+  // Bundle the SDK: package.json pins newer clients than the runtime ships, and the
+  // runtime's copy is CommonJS only.
+  bundleAwsSDK: true,
+  minify: true,
+  keepNames: true,
+  sourceMap: true,
+  sourcesContent: false,
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
+
+/** Every function's NODE_OPTIONS (source maps cost init time, so bench:cold runs with them too). */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /** The alias every event source, integration and Task state invokes; CodeDeploy moves it. */
 export const LIVE_ALIAS_NAME = 'live';
@@ -170,25 +189,12 @@ export class ServiceFunctions {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
         ...this.props.environment,
         ...options.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        // Prefer packages' ESM builds; CJS-only dependencies still work through the banner's require.
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __crowdstartCreateRequire } from 'node:module'; const require = __crowdstartCreateRequire(import.meta.url);",
-        // Bundle the SDK: package.json pins newer clients than the runtime ships, and the
-        // runtime's copy is CommonJS only.
-        bundleAwsSDK: true,
-        minify: true,
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        forceDockerBundling: false,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     this.grant(fn, options.uses);
     const alias = new Alias(scope, `${id}LiveAlias`, { aliasName: LIVE_ALIAS_NAME, version: fn.currentVersion });
