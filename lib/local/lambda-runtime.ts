@@ -6,6 +6,17 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 const FUNCTIONS_DIR = join(import.meta.dirname, '..', '..', 'functions');
 const loaded = new Map<string, Promise<Handler>>();
+const settledListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` each time an invocation ends: whatever it wrote is in the table (and on its
+ * stream) by then, so the local event sources poll at once instead of waiting out an idle backoff.
+ * Returns the unsubscribe function.
+ */
+export function onInvocationSettled(listener: () => void): () => void {
+  settledListeners.add(listener);
+  return () => settledListeners.delete(listener);
+}
 
 /**
  * Invokes the `handler` export of a module under functions/ (e.g. 'api/get-product') the way
@@ -14,7 +25,11 @@ const loaded = new Map<string, Promise<Handler>>();
  */
 export async function invokeFunction(module: string, event: unknown, timeoutMs = 30_000): Promise<unknown> {
   const handler = await loadHandler(module);
-  return handler(event, lambdaContext(module, timeoutMs));
+  try {
+    return await handler(event, lambdaContext(module, timeoutMs));
+  } finally {
+    for (const listener of settledListeners) listener();
+  }
 }
 
 function loadHandler(module: string): Promise<Handler> {
