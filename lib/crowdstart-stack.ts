@@ -118,7 +118,8 @@ export class CrowdstartStack extends Stack {
         this.functions.aliasOf(
           this.functions.create(scope, task.id, {
             module: task.module,
-            uses: task.uses,
+            // Answering its own task token is granted by the workflow (a grant here would be a cycle).
+            uses: task.uses.filter((use) => use !== 'workflow:callback'),
             timeout: Duration.seconds(task.timeoutSeconds),
             description: `Order workflow task ${task.id} (${task.module})`,
             // The payment steps: a surge elsewhere must not leave an order unable to pay or refund.
@@ -126,6 +127,7 @@ export class CrowdstartStack extends Stack {
           }),
         ),
       fulfillmentQueue: this.queues.get('Fulfillment').queue,
+      table: this.table.table,
       logRetention,
       retainLogs: retain,
     });

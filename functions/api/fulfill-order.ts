@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireOrder } from '../adapters/dynamodb/order-repository';
+import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
@@ -10,19 +10,21 @@ import { actOnOrder } from '../application/order-actions';
 const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
 
 /**
- * POST /admin/orders/{orderId}/fulfillment: the merchant shipped a PAID order; resumes the
- * workflow's fulfillment wait, which writes FULFILLED (or, once the workflow has given up on the
- * order, writes FULFILLED here). 202 with the order as it is now.
+ * POST /admin/orders/{orderId}/fulfillment: the merchant shipped a PAID order; writes FULFILLED
+ * (conditionally) and resumes the workflow's fulfillment wait, or just writes it once the
+ * workflow has given up on the order. 202 with the order as it is now.
  */
 export const handler = apiHandler(
   routeSpec('fulfill-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
   async (req) => {
     const fulfillment = { carrier: req.body.carrier, trackingNumber: req.body.trackingNumber };
+    const ship = (paid: OrderRecord) => transitionOrder(paid.id, 'FULFILLED', { fulfillment });
     const { order } = await actOnOrder({
       action: 'fulfill',
       read: () => requireOrder(req.params.orderId),
       output: fulfillment,
-      direct: (paid) => transitionOrder(paid.id, 'FULFILLED', { fulfillment }),
+      apply: ship,
+      direct: ship,
     });
     return { statusCode: 202, body: toOrderView(order) };
   },

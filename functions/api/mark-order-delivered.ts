@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireOrder } from '../adapters/dynamodb/order-repository';
+import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';
@@ -7,16 +7,19 @@ import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from '../application/order-actions';
 
 /**
- * POST /admin/orders/{orderId}/delivered: delivery confirmed for a FULFILLED order; resumes the
- * workflow's delivery wait (which otherwise completes the order after COMPLETE_AFTER_SECONDS),
- * or writes COMPLETED here once the workflow has given up on the order.
+ * POST /admin/orders/{orderId}/delivered: delivery confirmed for a FULFILLED order; writes
+ * COMPLETED (conditionally) and resumes the workflow's delivery wait, which ends the execution
+ * (otherwise it completes the order after COMPLETE_AFTER_SECONDS), or just writes it once the
+ * workflow has given up on the order.
  */
 export const handler = apiHandler(routeSpec('mark-order-delivered', { params: z.object({ orderId: resourceId }) }), async (req) => {
+  const complete = (shipped: OrderRecord) => transitionOrder(shipped.id, 'COMPLETED');
   const { order } = await actOnOrder({
     action: 'deliver',
     read: () => requireOrder(req.params.orderId),
     output: {},
-    direct: (shipped) => transitionOrder(shipped.id, 'COMPLETED'),
+    apply: complete,
+    direct: complete,
   });
   return { statusCode: 202, body: toOrderView(order) };
 });

@@ -22,6 +22,12 @@ export interface OrderActionRequest {
   readonly read: () => Promise<OrderRecord>;
   /** The wait's result when the action resumes it (SendTaskSuccess). */
   readonly output?: object;
+  /**
+   * The action's own transition (a conditional write), applied before the wait is resumed: the
+   * workflow has no step of its own for it (fulfill: FULFILLED, deliver: COMPLETED). Without it,
+   * resuming the wait hands the action to the workflow (settle: `Mark paid`).
+   */
+  readonly apply?: (order: OrderRecord) => Promise<OrderRecord>;
   /** Why, when the action fails the wait (SendTaskFailure). */
   readonly cause?: string;
   /** The action applied without the workflow; `route.endWait` is a wait to end afterwards. */
@@ -39,6 +45,7 @@ export async function actOnOrder(request: OrderActionRequest): Promise<{ order: 
       return { order: await request.direct(order, { via: 'direct' }), direct: true };
     }
     if (route.via === 'workflow') throw busy(order, route.busyCode);
+    if (route.signal === 'succeed' && request.apply) return { order: await applyThenResume(order, route.token, request), direct: false };
     try {
       await signal(route, request);
       return { order: await requireOrder(order.id), direct: false };
@@ -101,6 +108,20 @@ export async function endWait(taskToken: string, error: WaitFailure, cause: stri
   await failWaitingOrder(taskToken, error, cause).catch((failure: unknown) => {
     if (!(failure instanceof OrderNotWaiting)) throw failure;
   });
+}
+
+/**
+ * Writes the action's transition, then resumes the wait with the token read before the write
+ * (which drops it from the order). A wait that ended in between (it timed out, or the execution
+ * was stopped) leaves the transition standing: the order has moved on either way, and the
+ * execution's own path (timeout, Needs attention) no longer needs this signal.
+ */
+async function applyThenResume(order: OrderRecord, token: string, request: OrderActionRequest): Promise<OrderRecord> {
+  const applied = await request.apply!(order);
+  await resumeWaitingOrder(token, request.output ?? {}).catch((error: unknown) => {
+    if (!(error instanceof OrderNotWaiting)) throw error;
+  });
+  return applied;
 }
 
 function signal(route: Extract<ActionRoute, { via: 'token' }>, request: OrderActionRequest): Promise<void> {

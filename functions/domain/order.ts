@@ -190,6 +190,12 @@ export class InvalidOrderTransition extends Conflict {
 export type WaitFailure = 'OrderCancelled' | 'OrderRefunded';
 
 /**
+ * How Pay reports a charge that did not go through on its own token (the workflow routes on the
+ * name, as a Choice would, with no Lambda error for an ordinary decline).
+ */
+export type PaymentReport = 'PaymentRequiresAction' | 'PaymentFailed';
+
+/**
  * What a customer (cancel), the merchant (fulfill, deliver, refund) or Stripe (settle: the
  * outcome of the customer's 3-D Secure step arrived) asks of a placed order.
  */

@@ -1,12 +1,12 @@
 /**
  * `Mark payment failed`: PAYMENT_FAILED, and the reservation goes back on the shelf. Reached when
- * the card is declined, authentication fails or times out, or the charge cannot be made at all.
+ * authentication fails or times out, or the charge cannot be made at all (Pay records a decline itself).
  */
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import type { WorkflowState } from './state';
 
 export const handler = async (state: WorkflowState): Promise<void> => {
-  const declineCode = state.authentication?.declineCode ?? state.payment?.declineCode;
+  const declineCode = state.authentication?.declineCode;
   await transitionOrder(state.orderId, 'PAYMENT_FAILED', {
     payment: {
       status: paymentStatusOf(state),

@@ -4,7 +4,7 @@
  * the state machine keeps results under their own paths so no step overwrites another's.
  */
 import type { Address } from '../domain/customer';
-import type { OrderLine } from '../domain/order';
+import type { Order, OrderLine } from '../domain/order';
 
 /** A caught error as Step Functions puts it on the state (Catch ResultPath). */
 export interface CaughtError {
@@ -12,7 +12,7 @@ export interface CaughtError {
   readonly Cause?: string;
 }
 
-/** `Pay` result ($.payment) and `Await authentication` result ($.authentication). */
+/** What Pay found the charge to be, and `Await authentication`'s result ($.authentication). */
 export interface PaymentOutcome {
   readonly outcome: 'succeeded' | 'requires_action' | 'failed';
   readonly declineCode?: string;
@@ -30,11 +30,12 @@ export interface WorkflowState {
   readonly completeAfterSeconds: number;
   readonly fulfillmentSlaSeconds: number;
   readonly authenticationTimeoutSeconds: number;
-  readonly payment?: PaymentOutcome;
+  /** Pay's failed token (PaymentRequiresAction, PaymentFailed). */
+  readonly payment?: CaughtError;
   readonly authentication?: PaymentOutcome;
   /** Why the payment path failed (Pay's caught error, or the authentication timeout). */
   readonly failure?: CaughtError;
-  /** `Mark paid` result: what the fulfillment message carries. */
+  /** Pay's or `Mark paid`'s result: what the fulfillment message carries. */
   readonly order?: FulfillmentRequest;
   readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
   /** The OrderCancelled / OrderRefunded failure that started the cancellation path. */
@@ -49,6 +50,14 @@ export interface WorkflowState {
 export interface FulfillmentRequest {
   readonly items: readonly OrderLine[];
   readonly shippingAddress: Address;
+}
+
+/** The fulfillment request of a paid order (Pay's and `Mark paid`'s result). */
+export function fulfillmentRequestOf(order: Order): FulfillmentRequest {
+  return {
+    items: order.items.map(({ sku, productId, name, quantity, unitPrice }) => ({ sku, productId, name, quantity, unitPrice })),
+    shippingAddress: order.shippingAddress,
+  };
 }
 
 /** The event of a task that only needs the order. */

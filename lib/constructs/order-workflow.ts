@@ -1,5 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -20,7 +22,7 @@ import {
   Timeout,
   type TaskStateBase,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { DynamoAttributeValue, DynamoUpdateItem, LambdaInvoke, SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { RouteResource } from '../routes';
 
@@ -43,25 +45,25 @@ export type WorkflowTaskId =
   | 'CancelPayment'
   | 'RefundPayment'
   | 'MarkCancelled'
-  | 'MarkFulfilled'
   | 'AwaitDelivery'
-  | 'MarkCompleted'
   | 'RecordFailure';
 
 const TABLE: RouteResource[] = ['table:read', 'table:write'];
 
-/** Every task Lambda of the order workflow (cdk-patterns saga: one small function per step). */
+/**
+ * Every task Lambda of the order workflow (cdk-patterns saga: one small function per step).
+ * Pay reports its outcome through its own task token ('workflow:callback', granted by the
+ * construct itself: see OrderWorkflow).
+ */
 export const WORKFLOW_TASKS: readonly WorkflowTask[] = [
-  { id: 'Pay', module: 'workflow/pay', uses: [...TABLE, 'stripe'], timeoutSeconds: 30 },
+  { id: 'Pay', module: 'workflow/pay', uses: [...TABLE, 'stripe', 'workflow:callback'], timeoutSeconds: 30 },
   { id: 'AwaitAuthentication', module: 'workflow/await-authentication', uses: TABLE, timeoutSeconds: 10 },
   { id: 'MarkPaid', module: 'workflow/mark-paid', uses: TABLE, timeoutSeconds: 10 },
   { id: 'MarkPaymentFailed', module: 'workflow/mark-payment-failed', uses: TABLE, timeoutSeconds: 10 },
   { id: 'CancelPayment', module: 'workflow/cancel-payment', uses: [...TABLE, 'stripe'], timeoutSeconds: 30 },
   { id: 'RefundPayment', module: 'workflow/refund-payment', uses: [...TABLE, 'stripe'], timeoutSeconds: 30 },
   { id: 'MarkCancelled', module: 'workflow/mark-cancelled', uses: TABLE, timeoutSeconds: 10 },
-  { id: 'MarkFulfilled', module: 'workflow/mark-fulfilled', uses: TABLE, timeoutSeconds: 10 },
   { id: 'AwaitDelivery', module: 'workflow/await-delivery', uses: TABLE, timeoutSeconds: 10 },
-  { id: 'MarkCompleted', module: 'workflow/mark-completed', uses: TABLE, timeoutSeconds: 10 },
   { id: 'RecordFailure', module: 'workflow/record-failure', uses: TABLE, timeoutSeconds: 10 },
 ];
 
@@ -76,8 +78,23 @@ export const WORKFLOW_ERRORS = {
   refunded: 'OrderRefunded',
   /** functions/adapters/stripe PaymentProviderUnavailable: Stripe down, 5xx, 429. */
   paymentProviderUnavailable: 'PaymentProviderUnavailable',
+  /** Pay fails its own token with these (functions/workflow/pay.ts): outcomes, not faults. */
+  paymentRequiresAction: 'PaymentRequiresAction',
+  paymentFailed: 'PaymentFailed',
+  /** Pay moved the order but could not report it (functions/workflow/pay.ts PaymentNotReported): retried, never voided. */
+  paymentNotReported: 'PaymentNotReported',
   /** Table writes that lost to contention (the table module's transactWrite gives up with TooManyRequests). */
   tableBusy: ['TooManyRequests', 'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError'],
+  /** The same from the direct DynamoDB integration (Step Functions prefixes the service). */
+  directTableBusy: [
+    'DynamoDB.ProvisionedThroughputExceededException',
+    'DynamoDB.ThrottlingException',
+    'DynamoDB.RequestLimitExceeded',
+    'DynamoDB.InternalServerErrorException',
+    'DynamoDB.AmazonDynamoDBException',
+  ],
+  /** Auto-complete's condition (the order is still FULFILLED) did not hold. */
+  conditionFailed: 'DynamoDB.ConditionalCheckFailedException',
 } as const;
 
 /**
@@ -104,6 +121,8 @@ export interface OrderWorkflowProps {
   readonly taskFunction: (scope: Construct, task: WorkflowTask) => IFunction;
   /** Where `Await fulfillment` sends `{ orderId, taskToken, items, shippingAddress }`. */
   readonly fulfillmentQueue: IQueue;
+  /** The table `Auto-complete` writes the order in (a direct UpdateItem, no Lambda). */
+  readonly table: ITable;
   /**
    * Retention of the execution logs (every state transition, with its data).
    * @default RetentionDays.ONE_MONTH
@@ -122,11 +141,20 @@ export interface OrderWorkflowProps {
 
 /**
  * The order workflow: a STANDARD state machine, one execution per order (name = order id,
- * input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds, authenticationTimeoutSeconds }`,
- * the waits' timeouts), PENDING → PAID → FULFILLED → COMPLETED, with the
- * failure paths (payment failed, cancelled, refunded) releasing stock. Each step is a small
- * Lambda that moves the order and its stock in one transaction and is a no-op when re-run;
- * failures route to compensations with addCatch, and compensations retry with backoff.
+ * input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds, authenticationTimeoutSeconds,
+ * orderKey, completedStatusPartition }`: the waits' timeouts and the order item's keys),
+ * PENDING → PAID → FULFILLED → COMPLETED, with the failure paths (payment failed, cancelled,
+ * refunded) releasing stock. Each step is a small Lambda that moves the order and its stock in
+ * one transaction and is a no-op when re-run; failures route to compensations with addCatch, and
+ * compensations retry with backoff.
+ *
+ * Few transitions (each one is billed): a card order takes 3 (`Pay` → `Await fulfillment` →
+ * `Await delivery`), 4 when it completes by itself (`Auto-complete`). So no step only writes a
+ * status: Pay writes PAID (or PAYMENT_FAILED) itself and reports the outcome through its own task
+ * token, failing it with PaymentRequiresAction or PaymentFailed, which the state routes like a
+ * Choice would without a Lambda error for a declined card; the merchant's actions write FULFILLED
+ * and COMPLETED (conditional writes) before they resume the waits (functions/application/
+ * order-actions.ts); and completing by itself is one direct DynamoDB UpdateItem.
  * Business outcomes (payment failed, cancelled, refunded) end in Succeed states, so a FAILED
  * execution always means a fault and raises the alarm. A step that fails past its retries
  * records on the order what failed (`attention`) and ends the execution in `Needs attention`
@@ -193,7 +221,9 @@ export class OrderWorkflow extends Construct {
     const cancellations = [WORKFLOW_ERRORS.cancelled, WORKFLOW_ERRORS.refunded];
 
     // Ends. Payment failed, cancelled and refunded are outcomes of the business, not faults.
-    const completed = new Succeed(this, 'Completed');
+    const completedMeanwhile = new Succeed(this, 'Completed or returned meanwhile', {
+      comment: 'POST delivered (COMPLETED) or a return (REFUNDED) ended the order as the wait timed out',
+    });
     const paymentFailed = new Succeed(this, 'Payment failed');
     const cancelled = new Succeed(this, 'Cancelled');
     const refunded = new Succeed(this, 'Refunded', { comment: 'Refunded after shipping (POST /admin/orders/{id}/refund)' });
@@ -210,12 +240,11 @@ export class OrderWorkflow extends Construct {
       .addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, maxDelay: Duration.minutes(1) })
       .addCatch(needsAttention, { errors: ['States.ALL'], resultPath: '$.recordFailure' })
       .next(needsAttention);
+    const failed = (stateId: string) =>
+      new Pass(this, `${stateId} failed`, { result: Result.fromString(stateId), resultPath: '$.failedStep' }).next(recordFailure);
     /** Any other error of `task` (after its retries) goes to the fault path, naming the step. */
-    const onFault = <T extends TaskStateBase>(task: T): T =>
-      task.addCatch(
-        new Pass(this, `${task.node.id} failed`, { result: Result.fromString(task.node.id), resultPath: '$.failedStep' }).next(recordFailure),
-        { errors: ['States.ALL'], resultPath: '$.fault' },
-      ) as T;
+    const onFault = <T extends TaskStateBase>(task: T): T => task.addCatch(failed(task.node.id), { errors: ['States.ALL'], resultPath: '$.fault' }) as T;
+    const payFailed = failed('Pay');
 
     // Failure and cancellation paths (compensations).
     const markCancelled = onFault(
@@ -255,29 +284,22 @@ export class OrderWorkflow extends Construct {
     ).next(markPaymentFailed);
 
     // The happy path. A refund after shipping (REFUNDED) ends the delivery wait with OrderRefunded.
-    const markCompleted = onFault(
-      retryTableErrors(step('Mark completed', 'MarkCompleted', { comment: 'COMPLETED' })).addCatch(refunded, {
-        errors: [WORKFLOW_ERRORS.refunded],
-        resultPath: '$.cancellation',
-      }),
-    ).next(completed);
+    const autoComplete = onFault(
+      this.autoComplete(props.table)
+        .addRetry({ errors: [...WORKFLOW_ERRORS.directTableBusy], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 })
+        // Not FULFILLED any more: POST delivered (COMPLETED) or a return (REFUNDED) got there first.
+        .addCatch(completedMeanwhile, { errors: [WORKFLOW_ERRORS.conditionFailed], resultPath: '$.autoComplete' }),
+    );
+    // The end of the happy path: POST /admin/orders/{id}/delivered wrote COMPLETED, then resumed this wait.
     const awaitDelivery = onFault(
       waitFor('Await delivery', 'AwaitDelivery', {
         resultPath: '$.delivery',
         timeout: Timeout.at('$.completeAfterSeconds'),
-        comment: 'Until POST /admin/orders/{id}/delivered, or completeAfterSeconds',
+        comment: 'Until POST /admin/orders/{id}/delivered (which writes COMPLETED), or completeAfterSeconds',
       })
-        .addCatch(markCompleted, { errors: ['States.Timeout'], resultPath: '$.delivery' })
+        .addCatch(autoComplete, { errors: ['States.Timeout'], resultPath: '$.delivery' })
         .addCatch(refunded, { errors: [WORKFLOW_ERRORS.refunded], resultPath: '$.cancellation' }),
-    ).next(markCompleted);
-    const markFulfilled = onFault(
-      retryTableErrors(
-        step('Mark fulfilled', 'MarkFulfilled', {
-          payload: TaskInput.fromObject({ ...orderId, fulfillment: JsonPath.objectAt('$.fulfillment') }),
-          comment: 'FULFILLED with carrier and tracking number',
-        }),
-      ),
-    ).next(awaitDelivery);
+    );
     const awaitFulfillment = new SqsSendMessage(this, 'Await fulfillment', {
       queue: props.fulfillmentQueue,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
@@ -291,9 +313,9 @@ export class OrderWorkflow extends Construct {
       // Also bounds a request whose token was never recorded (its consumer failed into the DLQ).
       taskTimeout: Timeout.at('$.fulfillmentSlaSeconds'),
       comment:
-        'Until POST /admin/orders/{id}/fulfillment { carrier, trackingNumber }; past fulfillmentSlaSeconds (States.Timeout) the fault path records attention',
+        'Until POST /admin/orders/{id}/fulfillment { carrier, trackingNumber } (which writes FULFILLED); past fulfillmentSlaSeconds (States.Timeout) the fault path records attention',
     }).addCatch(refundPayment, { errors: cancellations, resultPath: '$.cancellation' });
-    onFault(awaitFulfillment).next(markFulfilled);
+    onFault(awaitFulfillment).next(awaitDelivery);
     const markPaid = onFault(
       retryTableErrors(step('Mark paid', 'MarkPaid', { resultPath: '$.order', comment: 'PAID; reserved units become sold' })).addCatch(
         refundPayment,
@@ -315,11 +337,26 @@ export class OrderWorkflow extends Construct {
       .addCatch(voidPayment, { errors: ['States.ALL'], resultPath: '$.failure' })
       .next(authenticationOutcome);
 
-    const paymentOutcome = new Choice(this, 'Payment outcome')
-      .when(Condition.stringEquals('$.payment.outcome', 'succeeded'), markPaid)
-      .when(Condition.stringEquals('$.payment.outcome', 'requires_action'), awaitAuthentication)
-      .otherwise(markPaymentFailed);
-    const pay = step('Pay', 'Pay', { resultPath: '$.payment', comment: 'Charges the order total (key order-<id>-pay)' })
+    const pay = retryLambdaService(
+      new LambdaInvoke(this, 'Pay', {
+        lambdaFunction: fn.Pay,
+        integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload: TaskInput.fromObject({ ...orderId, taskToken: JsonPath.taskToken }),
+        resultPath: '$.order',
+        // The function reports before it returns (its own timeout is 30 s): this only bounds a lost report.
+        taskTimeout: Timeout.duration(Duration.minutes(2)),
+        comment:
+          'Charges the order total (key order-<id>-pay) and writes PAID, reporting { items, shippingAddress } through its token; or fails the token with PaymentRequiresAction / PaymentFailed (PAYMENT_FAILED written)',
+        retryOnServiceExceptions: false,
+      }),
+    )
+      .addRetry({
+        errors: [WORKFLOW_ERRORS.paymentNotReported],
+        interval: Duration.seconds(2),
+        maxAttempts: 6,
+        backoffRate: 2,
+        maxDelay: Duration.minutes(1),
+      })
       .addRetry({
         errors: [WORKFLOW_ERRORS.paymentProviderUnavailable],
         interval: Duration.seconds(2),
@@ -327,9 +364,13 @@ export class OrderWorkflow extends Construct {
         backoffRate: 2,
         maxDelay: Duration.minutes(1),
       })
+      .addCatch(awaitAuthentication, { errors: [WORKFLOW_ERRORS.paymentRequiresAction], resultPath: '$.payment' })
+      .addCatch(paymentFailed, { errors: [WORKFLOW_ERRORS.paymentFailed], resultPath: '$.payment' })
       .addCatch(cancelPayment, { errors: [WORKFLOW_ERRORS.cancelled], resultPath: '$.cancellation' })
+      // The order is PAID or PAYMENT_FAILED already, only the report failed: the fault path, never a void.
+      .addCatch(payFailed, { errors: [WORKFLOW_ERRORS.paymentNotReported], resultPath: '$.fault' })
       .addCatch(voidPayment, { errors: ['States.ALL'], resultPath: '$.failure' });
-    const definition = pay.next(paymentOutcome);
+    const definition = pay.next(awaitFulfillment);
 
     const logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -346,6 +387,8 @@ export class OrderWorkflow extends Construct {
       tracingEnabled: true,
     });
 
+    this.grantOwnTokens(fn);
+
     this.failedExecutionsAlarm = new Alarm(this, 'FailedExecutionsAlarm', {
       alarmDescription: 'An order workflow execution failed: an order is stuck and needs an operator',
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -354,5 +397,63 @@ export class OrderWorkflow extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * `Auto-complete`: COMPLETED as `transitionOrder` would write it (status, history entry, status
+   * index, version, the delivery token dropped; no stock moves), while the order is still
+   * FULFILLED. One item, so a direct UpdateItem instead of a Lambda; the keys come in the
+   * execution input (functions/adapters/sfn/order-workflow.ts, built with the table's key builders).
+   */
+  private autoComplete(table: ITable): DynamoUpdateItem {
+    const now = DynamoAttributeValue.fromString(JsonPath.stringAt('$$.State.EnteredTime'));
+    return new DynamoUpdateItem(this, 'Auto-complete', {
+      table,
+      key: {
+        pk: DynamoAttributeValue.fromString(JsonPath.stringAt('$.orderKey.pk')),
+        sk: DynamoAttributeValue.fromString(JsonPath.stringAt('$.orderKey.sk')),
+      },
+      updateExpression:
+        'SET #status = :completed, #history = list_append(if_not_exists(#history, :empty), :entry), #updatedAt = :now, #gsi2pk = :statusPartition ADD #version :one REMOVE #tokens.#delivery',
+      conditionExpression: '#status = :fulfilled',
+      expressionAttributeNames: {
+        '#status': 'status',
+        '#history': 'history',
+        '#updatedAt': 'updatedAt',
+        '#gsi2pk': 'gsi2pk',
+        '#version': 'version',
+        '#tokens': 'tokens',
+        '#delivery': 'delivery',
+      },
+      expressionAttributeValues: {
+        ':completed': DynamoAttributeValue.fromString('COMPLETED'),
+        ':fulfilled': DynamoAttributeValue.fromString('FULFILLED'),
+        ':entry': DynamoAttributeValue.fromList([DynamoAttributeValue.fromMap({ status: DynamoAttributeValue.fromString('COMPLETED'), at: now })]),
+        ':empty': DynamoAttributeValue.fromList([]),
+        ':now': now,
+        ':statusPartition': DynamoAttributeValue.fromString(JsonPath.stringAt('$.completedStatusPartition')),
+        ':one': DynamoAttributeValue.fromNumber(1),
+      },
+      resultPath: JsonPath.DISCARD,
+      comment: 'COMPLETED after completeAfterSeconds without a delivery confirmation (condition: still FULFILLED)',
+    });
+  }
+
+  /**
+   * The tasks that report through their own token (Pay) may answer this state machine's tasks.
+   * A policy of its own rather than the function's default one: the state machine refers to the
+   * function, which depends on its default policy, so a grant there would close a cycle.
+   */
+  private grantOwnTokens(fn: Record<WorkflowTaskId, IFunction>): void {
+    for (const task of WORKFLOW_TASKS.filter((t) => t.uses.includes('workflow:callback'))) {
+      const role = fn[task.id].role;
+      if (!role) continue; // imported (the local stack): nothing to grant
+      new Policy(this, `${task.id}TaskResponses`, {
+        roles: [role],
+        statements: [
+          new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+        ],
+      });
+    }
   }
 }

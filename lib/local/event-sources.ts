@@ -9,10 +9,19 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ScheduledJob, StreamConsumer } from '../consumers';
-import { invokeFunction } from './lambda-runtime';
+import { invokeFunction, onInvocationSettled } from './lambda-runtime';
 
+/**
+ * The stream is polled every 250 ms while the stack is busy (records seen or a function invoked
+ * within the last 2 s); idle, the interval doubles up to 2 s, and any invocation that ends wakes
+ * the poller at once (its writes are on the stream by then), so an idle stack costs the
+ * DynamoDB Local JVM almost nothing while a busy one, the test suite, waits no longer than before.
+ */
 const STREAM_POLL_MS = 250;
-const SHARD_REFRESH_MS = 5_000;
+const IDLE_POLL_MAX_MS = 2_000;
+const BUSY_WINDOW_MS = 2_000;
+/** New shards only appear when one closes (which refreshes at once); the timer is a safety net. */
+const SHARD_REFRESH_MS = 60_000;
 const MAX_ATTEMPTS = 3;
 
 export interface Poller {
@@ -35,8 +44,10 @@ export function pollTableStream(options: {
   const client = new DynamoDBStreamsClient({ endpoint: options.endpoint });
   const checkpoints = new CheckpointFile(join(dataDir, `stream-${consumer.id}.json`));
   const iterators = new Map<string, string | undefined>();
-  let running = true;
+  const stopped = new AbortController();
   let lastRefresh = 0;
+  let lastActivity = Date.now();
+  let delay = STREAM_POLL_MS;
 
   const refreshShards = async () => {
     const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: streamArn }));
@@ -56,7 +67,8 @@ export function pollTableStream(options: {
     }
   };
 
-  const pollShard = async (shardId: string, iterator: string) => {
+  /** Reads one batch of the shard and delivers it; returns how many records it had. */
+  const pollShard = async (shardId: string, iterator: string): Promise<number> => {
     const { Records = [], NextShardIterator } = await client.send(
       new GetRecordsCommand({ ShardIterator: iterator, Limit: consumer.batchSize ?? 100 }),
     );
@@ -68,33 +80,54 @@ export function pollTableStream(options: {
     else {
       iterators.delete(shardId);
       checkpoints.close(shardId);
+      lastRefresh = 0; // its child shard takes the new records: find it now
     }
+    return Records.length;
   };
 
   const loop = (async () => {
-    while (running) {
+    while (!stopped.signal.aborted) {
+      let records = 0;
       try {
-        if (Date.now() - lastRefresh > SHARD_REFRESH_MS) {
+        if (iterators.size === 0 || Date.now() - lastRefresh > SHARD_REFRESH_MS) {
           await refreshShards();
           lastRefresh = Date.now();
         }
-        for (const [shardId, iterator] of iterators) if (iterator) await pollShard(shardId, iterator);
+        for (const [shardId, iterator] of iterators) if (iterator) records += await pollShard(shardId, iterator);
       } catch (error) {
-        if (running) console.error(`stream poller ${consumer.id}:`, (error as Error).message);
+        if (!stopped.signal.aborted) console.error(`stream poller ${consumer.id}:`, (error as Error).message);
         iterators.clear(); // iterators expire; fetch fresh ones from the checkpoints
         lastRefresh = 0;
       }
-      await sleep(STREAM_POLL_MS);
+      if (records > 0) lastActivity = Date.now();
+      delay = Date.now() - lastActivity < BUSY_WINDOW_MS ? STREAM_POLL_MS : Math.min(delay * 2, IDLE_POLL_MAX_MS);
+      if (await sleepUnlessWoken(delay, stopped.signal)) lastActivity = Date.now();
     }
   })();
 
   return {
     stop: async () => {
-      running = false;
+      stopped.abort();
       await loop;
       client.destroy();
     },
   };
+}
+
+/** Sleeps `ms`, or less when a function invocation ends (true) or the poller stops. */
+export function sleepUnlessWoken(ms: number, stopped: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (woken: boolean) => {
+      clearTimeout(timer);
+      unsubscribe();
+      stopped.removeEventListener('abort', onAbort);
+      resolve(woken);
+    };
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(false), ms);
+    const unsubscribe = onInvocationSettled(() => finish(true));
+    stopped.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**

@@ -6,6 +6,17 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 const FUNCTIONS_DIR = join(import.meta.dirname, '..', '..', 'functions');
 const loaded = new Map<string, Promise<Handler>>();
+const settledListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` each time an invocation ends: whatever it wrote is in the table (and on its
+ * stream) by then, so the local event sources poll at once instead of waiting out an idle backoff.
+ * Returns the unsubscribe function.
+ */
+export function onInvocationSettled(listener: () => void): () => void {
+  settledListeners.add(listener);
+  return () => settledListeners.delete(listener);
+}
 
 /** Runs around every invocation (the call recorder's, lib/local/call-recorder.ts); none by default. */
 export type InvocationObserver = (module: string, context: Context, invoke: () => Promise<unknown>) => Promise<unknown>;
@@ -23,7 +34,11 @@ export function observeInvocations(next: InvocationObserver | undefined): void {
 export async function invokeFunction(module: string, event: unknown, timeoutMs = 30_000): Promise<unknown> {
   const handler = await loadHandler(module);
   const context = lambdaContext(module, timeoutMs);
-  return observer ? observer(module, context, () => handler(event, context)) : handler(event, context);
+  try {
+    return await (observer ? observer(module, context, () => handler(event, context)) : handler(event, context));
+  } finally {
+    for (const listener of settledListeners) listener();
+  }
 }
 
 function loadHandler(module: string): Promise<Handler> {

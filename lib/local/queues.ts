@@ -11,8 +11,18 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QUEUES, type QueueConsumer, type QueueId } from '../consumers';
 import { localCredentials } from './dynamodb';
-import type { Poller } from './event-sources';
-import { invokeFunction } from './lambda-runtime';
+import { sleepUnlessWoken, type Poller } from './event-sources';
+import { invokeFunction, onInvocationSettled } from './lambda-runtime';
+
+/**
+ * While the stack is busy (a message or an invocation within IDLE_AFTER_MS) the pollers long-poll;
+ * idle, they short-poll every IDLE_POLL_MS instead, woken at once by any invocation that ends
+ * (whatever it sent is in the queue by then). A waiting long poll keeps a 20 ms timer running
+ * inside fauxqs, which is most of what an idle stack would otherwise spend.
+ */
+const BUSY_WAIT_SECONDS = 2;
+const IDLE_AFTER_MS = 10_000;
+const IDLE_POLL_MS = 2_000;
 
 export interface LocalQueues {
   readonly endpoint: string;
@@ -71,20 +81,31 @@ async function ensureQueue(server: FauxqsServer, client: SQSClient, name: string
 export function pollQueue(consumer: QueueConsumer, queue: { url: string; arn: string }, endpoint: string): Poller {
   const client = new SQSClient({ endpoint });
   const stopped = new AbortController();
+  let lastActivity = Date.now();
+  const unsubscribe = onInvocationSettled(() => {
+    lastActivity = Date.now();
+  });
   const loop = (async () => {
     while (!stopped.signal.aborted) {
       try {
+        const idle = Date.now() - lastActivity > IDLE_AFTER_MS;
+        if (idle) await sleepUnlessWoken(IDLE_POLL_MS, stopped.signal);
+        if (stopped.signal.aborted) break;
         const { Messages = [] } = await client.send(
           new ReceiveMessageCommand({
             QueueUrl: queue.url,
             MaxNumberOfMessages: Math.min(consumer.batchSize ?? 10, 10),
-            WaitTimeSeconds: 1,
+            // fauxqs answers a long poll as soon as a message arrives: no latency while busy.
+            WaitTimeSeconds: idle ? 0 : BUSY_WAIT_SECONDS,
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
           { abortSignal: stopped.signal },
         );
-        if (Messages.length) await deliver(client, consumer, queue, Messages);
+        if (Messages.length) {
+          lastActivity = Date.now();
+          await deliver(client, consumer, queue, Messages);
+        }
       } catch (error) {
         if (stopped.signal.aborted) break;
         console.error(`queue poller ${consumer.id}:`, (error as Error).message);
@@ -95,6 +116,7 @@ export function pollQueue(consumer: QueueConsumer, queue: { url: string; arn: st
   return {
     stop: async () => {
       stopped.abort();
+      unsubscribe();
       await loop;
       client.destroy();
     },

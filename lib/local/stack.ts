@@ -111,7 +111,13 @@ async function startEngines(
   const stripe = await startLocalStripe(dataDir, `http://localhost:${gateway.port}/webhooks/stripe`);
   if (stripe) started.push(stripe.stop);
   // After Stripe and SQS: executions a previous run left RUNNING resume as soon as it starts.
-  const workflow = await startLocalWorkflow({ dataDir, sqsEndpoint: sqs.endpoint, fulfillmentQueueUrl: sqs.queues.Fulfillment.url });
+  const workflow = await startLocalWorkflow({
+    dataDir,
+    sqsEndpoint: sqs.endpoint,
+    fulfillmentQueueUrl: sqs.queues.Fulfillment.url,
+    dynamoDbEndpoint: faults?.endpoint ?? dynamo.endpoint,
+    tableName: LOCAL_TABLE_NAME,
+  });
   started.push(workflow.stop);
   Object.assign(process.env, { AWS_ENDPOINT_URL_SFN: workflow.endpoint, [ENV.stateMachineArn]: workflow.stateMachineArn });
 

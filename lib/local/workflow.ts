@@ -6,15 +6,17 @@
  * the local SQS engine. The rendered definition does not depend on the engines' ports, so an
  * execution persisted by one run resumes on the same definition in the next.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { App, Stack } from 'aws-cdk-lib';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { join } from 'node:path';
 import { OrderWorkflow, WORKFLOW_TASKS } from '../constructs/order-workflow';
 import { invokeFunction } from './lambda-runtime';
-import { sqsSendMessageHandler, startStepFunctionsService, type TaskHandler } from './stepfunctions';
+import { dynamoDbUpdateItemHandler, sqsSendMessageHandler, startStepFunctionsService, type TaskHandler } from './stepfunctions';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -25,6 +27,8 @@ export const LOCAL_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stat
 const FULFILLMENT_QUEUE_NAME = 'crowdstart-local-Fulfillment';
 const DEFINITION_QUEUE_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${FULFILLMENT_QUEUE_NAME}`;
 const DEFINITION_QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT}:${FULFILLMENT_QUEUE_NAME}`;
+/** The stand-in for the table inside the ASL; the DynamoDB task handler maps it to the local table. */
+const DEFINITION_TABLE_NAME = 'crowdstart-local-Data';
 
 /** The Lambda ARN a task module has locally (the same name lambda-runtime.ts gives its context). */
 export function localFunctionArn(module: string): string {
@@ -46,6 +50,7 @@ export function renderOrderWorkflowDefinition(): Record<string, unknown> {
       queueArn: DEFINITION_QUEUE_ARN,
       queueUrl: DEFINITION_QUEUE_URL,
     }),
+    table: Table.fromTableName(stack, 'Table', DEFINITION_TABLE_NAME),
   });
   const cfn = workflow.stateMachine.node.defaultChild as CfnStateMachine;
   const text = evaluateIntrinsics(stack.resolve(cfn.definitionString));
@@ -95,12 +100,20 @@ export async function startLocalWorkflow(options: {
   /** The local SQS endpoint and the Fulfillment queue's URL there. */
   sqsEndpoint: string;
   fulfillmentQueueUrl: string;
+  /** The DynamoDB endpoint the handlers use (fault injection included) and the local table. */
+  dynamoDbEndpoint: string;
+  tableName: string;
 }): Promise<LocalWorkflow> {
   const sqs = new SQSClient({ endpoint: options.sqsEndpoint });
+  const dynamo = new DynamoDBClient({ endpoint: options.dynamoDbEndpoint });
   const taskHandlers: Record<string, TaskHandler> = {
     'arn:aws:states:::sqs:sendMessage': sqsSendMessageHandler(sqs, (url) => {
       if (url !== DEFINITION_QUEUE_URL) throw new Error(`The workflow sends to an unknown queue ${url}`);
       return options.fulfillmentQueueUrl;
+    }),
+    'arn:aws:states:::dynamodb:updateItem': dynamoDbUpdateItemHandler(dynamo, (name) => {
+      if (name !== DEFINITION_TABLE_NAME) throw new Error(`The workflow writes to an unknown table ${name}`);
+      return options.tableName;
     }),
   };
   for (const task of WORKFLOW_TASKS) {
@@ -119,6 +132,7 @@ export async function startLocalWorkflow(options: {
     stop: async () => {
       await service.stop();
       sqs.destroy();
+      dynamo.destroy();
     },
   };
 }

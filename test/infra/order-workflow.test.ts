@@ -72,9 +72,8 @@ function functionOf(stateName: string): string {
 const FAULT_CAUGHT = [
   'Mark paid',
   'Await fulfillment',
-  'Mark fulfilled',
   'Await delivery',
-  'Mark completed',
+  'Auto-complete',
   'Mark payment failed',
   'Void payment',
   'Cancel payment',
@@ -91,15 +90,14 @@ describe('order workflow state machine', () => {
     expect(Object.keys(states).sort()).toEqual(
       [
         'Pay',
-        'Payment outcome',
+        'Pay failed',
         'Await authentication',
         'Authentication outcome',
         'Mark paid',
         'Await fulfillment',
-        'Mark fulfilled',
         'Await delivery',
-        'Mark completed',
-        'Completed',
+        'Auto-complete',
+        'Completed or returned meanwhile',
         'Mark payment failed',
         'Void payment',
         'Payment failed',
@@ -115,16 +113,51 @@ describe('order workflow state machine', () => {
     );
   });
 
-  it('walks the happy path PENDING → PAID → FULFILLED → COMPLETED in few transitions', () => {
-    expect(pathFrom('Pay')).toEqual(['Pay', 'Payment outcome']);
-    const outcome = states['Payment outcome']!;
-    expect(outcome.Choices).toEqual([
-      { Variable: '$.payment.outcome', StringEquals: 'succeeded', Next: 'Mark paid' },
-      { Variable: '$.payment.outcome', StringEquals: 'requires_action', Next: 'Await authentication' },
+  it('walks the happy path PENDING → PAID → FULFILLED → COMPLETED in at most 4 transitions', () => {
+    expect(pathFrom('Pay')).toEqual(['Pay', 'Await fulfillment', 'Await delivery']);
+    expect(states['Await delivery']!.End).toBe(true);
+    expect(states['Await delivery']!.Catch![0]).toEqual({ ErrorEquals: ['States.Timeout'], ResultPath: '$.delivery', Next: 'Auto-complete' });
+    expect(states['Auto-complete']!.End).toBe(true);
+    expect(pathFrom('Mark paid')).toEqual(['Mark paid', 'Await fulfillment', 'Await delivery']);
+  });
+
+  it('lets Pay report through its own task token, routing its outcomes without a Choice', () => {
+    const pay = states.Pay!;
+    expect(pay.Resource).toBe('arn:<AWS::Partition>:states:::lambda:invoke.waitForTaskToken');
+    expect(pay.Parameters!.Payload).toEqual({ 'orderId.$': '$.orderId', 'taskToken.$': '$$.Task.Token' });
+    expect(pay.ResultPath).toBe('$.order');
+    expect(pay.TimeoutSeconds).toBe(120);
+    expect(pay.Catch).toEqual([
+      { ErrorEquals: ['PaymentRequiresAction'], ResultPath: '$.payment', Next: 'Await authentication' },
+      { ErrorEquals: ['PaymentFailed'], ResultPath: '$.payment', Next: 'Payment failed' },
+      { ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
+      { ErrorEquals: ['PaymentNotReported'], ResultPath: '$.fault', Next: 'Pay failed' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Void payment' },
     ]);
-    expect(outcome.Default).toBe('Mark payment failed');
-    expect(pathFrom('Mark paid')).toEqual(['Mark paid', 'Await fulfillment', 'Mark fulfilled', 'Await delivery', 'Mark completed', 'Completed']);
-    expect(states.Completed!.Type).toBe('Succeed');
+    expect(pay.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['PaymentNotReported'], BackoffRate: 2 }));
+    expect(pathFrom('Pay failed')).toEqual(['Pay failed', 'Record failure', 'Needs attention']);
+  });
+
+  it('completes by itself with one conditional UpdateItem of the order, as transitionOrder writes it', () => {
+    const complete = states['Auto-complete']!;
+    expect(complete.Resource).toBe('arn:<AWS::Partition>:states:::dynamodb:updateItem');
+    expect(complete.Parameters).toMatchObject({
+      Key: { pk: { 'S.$': '$.orderKey.pk' }, sk: { 'S.$': '$.orderKey.sk' } },
+      ConditionExpression: '#status = :fulfilled',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':completed': { S: 'COMPLETED' },
+        ':fulfilled': { S: 'FULFILLED' },
+        ':statusPartition': { 'S.$': '$.completedStatusPartition' },
+        ':now': { 'S.$': '$$.State.EnteredTime' },
+      }),
+    });
+    expect(complete.Retry![0]!.ErrorEquals).toContain('DynamoDB.ThrottlingException');
+    expect(complete.Catch![0]).toEqual({
+      ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'],
+      ResultPath: '$.autoComplete',
+      Next: 'Completed or returned meanwhile',
+    });
+    expect(states['Completed or returned meanwhile']!.Type).toBe('Succeed');
   });
 
   it('waits for the merchant through the Fulfillment queue with a task token', () => {
@@ -144,7 +177,7 @@ describe('order workflow state machine', () => {
     expect(wait.TimeoutSecondsPath).toBe('$.fulfillmentSlaSeconds');
     expect(wait.Catch!.find((c) => c.ErrorEquals.includes('States.Timeout'))).toBeUndefined();
     expect(wait.Catch!.at(-1)).toEqual(faultCatch('Await fulfillment'));
-    expect(states['Mark fulfilled']!.Parameters).toEqual({ 'orderId.$': '$.orderId', 'fulfillment.$': '$.fulfillment' });
+    expect(wait.Next).toBe('Await delivery');
   });
 
   it('waits for 3-D Secure with a timeout, voiding the payment when it passes', () => {
@@ -166,14 +199,13 @@ describe('order workflow state machine', () => {
     const wait = states['Await delivery']!;
     expect(wait.TimeoutSecondsPath).toBe('$.completeAfterSeconds');
     expect(wait.Catch).toEqual([
-      { ErrorEquals: ['States.Timeout'], ResultPath: '$.delivery', Next: 'Mark completed' },
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.delivery', Next: 'Auto-complete' },
       { ErrorEquals: ['OrderRefunded'], ResultPath: '$.cancellation', Next: 'Refunded' },
       faultCatch('Await delivery'),
     ]);
   });
 
   it('ends the workflow when a shipped order is refunded (a return), as a business outcome', () => {
-    expect(states['Mark completed']!.Catch![0]).toEqual({ ErrorEquals: ['OrderRefunded'], ResultPath: '$.cancellation', Next: 'Refunded' });
     expect(states.Refunded!.Type).toBe('Succeed');
   });
 
@@ -190,6 +222,7 @@ describe('order workflow state machine', () => {
     // Every other Task either is a payment step (whose failures void the payment) or is the fault path itself.
     const tasks = Object.entries(states).filter(([, st]) => st.Type === 'Task').map(([name]) => name);
     expect(tasks.filter((name) => !FAULT_CAUGHT.includes(name)).sort()).toEqual(['Await authentication', 'Pay', 'Record failure']);
+    expect(states['Pay failed']).toMatchObject({ Type: 'Pass', Result: 'Pay', ResultPath: '$.failedStep', Next: 'Record failure' });
   });
 
   it('routes cancellations to compensations: cancel before payment, refund after', () => {
@@ -201,10 +234,8 @@ describe('order workflow state machine', () => {
       { ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Refund payment' },
       faultCatch('Mark paid'),
     ]);
-    expect(states.Pay!.Catch).toEqual([
-      { ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Cancel payment' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Void payment' },
-    ]);
+    expect(states.Pay!.Catch).toContainEqual({ ErrorEquals: ['OrderCancelled'], ResultPath: '$.cancellation', Next: 'Cancel payment' });
+    expect(states.Pay!.Catch!.at(-1)).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'Void payment' });
     expect(pathFrom('Refund payment')).toEqual(['Refund payment', 'Mark cancelled', 'Cancelled']);
     expect(pathFrom('Await fulfillment failed')).toEqual(['Await fulfillment failed', 'Record failure', 'Needs attention']);
     expect(pathFrom('Cancel payment')).toEqual(['Cancel payment', 'Mark cancelled', 'Cancelled']);
@@ -212,7 +243,7 @@ describe('order workflow state machine', () => {
 
   it('hands the steps reached from several paths the whole state, the others just the order id', () => {
     for (const name of ['Mark payment failed', 'Mark cancelled', 'Record failure']) expect(states[name]!.Parameters).toBeUndefined();
-    for (const name of ['Pay', 'Mark paid', 'Mark completed', 'Refund payment', 'Cancel payment', 'Void payment']) {
+    for (const name of ['Mark paid', 'Refund payment', 'Cancel payment', 'Void payment']) {
       expect(states[name]!.Parameters).toEqual({ 'orderId.$': '$.orderId' });
     }
   });
@@ -224,7 +255,7 @@ describe('order workflow state machine', () => {
       expect(last).toMatchObject({ ErrorEquals: ['States.ALL'], BackoffRate: 2 });
       expect(last.MaxAttempts).toBeGreaterThanOrEqual(5);
     }
-    for (const name of ['Mark paid', 'Mark fulfilled', 'Mark completed', 'Mark cancelled', 'Mark payment failed']) {
+    for (const name of ['Mark paid', 'Mark cancelled', 'Mark payment failed']) {
       expect(states[name]!.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: expect.arrayContaining(['TooManyRequests']) }));
     }
   });
@@ -243,7 +274,7 @@ describe('order workflow state machine', () => {
     visit(definition.StartAt);
     expect([...reachable].sort()).toEqual(Object.keys(states).sort());
     for (const [name, state] of Object.entries(states)) {
-      if (state.Type !== 'Task' || name === 'Await fulfillment') continue;
+      if (state.Type !== 'Task' || name === 'Await fulfillment' || name === 'Auto-complete') continue;
       expect(state.Retry![0]!.ErrorEquals).toContain('Lambda.ServiceException');
     }
   });
@@ -252,7 +283,7 @@ describe('order workflow state machine', () => {
 describe('order workflow retries', () => {
   it('retries a throttled Lambda task (reserved concurrency) before any catch can take it for a failure', () => {
     // Prepare
-    const lambdaTasks = Object.entries(states).filter(([name, state]) => state.Type === 'Task' && name !== 'Await fulfillment');
+    const lambdaTasks = Object.entries(states).filter(([, state]) => state.Type === 'Task' && state.Resource!.includes('lambda'));
     const retries = (state: State, error: string) => (state.Retry ?? []).some((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
 
     // Assess
@@ -272,7 +303,7 @@ describe('order workflow functions and permissions', () => {
       expect(id).toBeDefined();
       expect(all[id!]!.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     }
-    const stateFunctions = ['Pay', 'Mark paid', 'Mark fulfilled', 'Mark completed', 'Mark cancelled', 'Refund payment', 'Await delivery'].map(functionOf);
+    const stateFunctions = ['Pay', 'Mark paid', 'Mark cancelled', 'Refund payment', 'Await delivery'].map(functionOf);
     expect(new Set(stateFunctions).size).toBe(stateFunctions.length);
     expect(functionOf('Cancel payment')).toBe(functionOf('Void payment'));
   });
@@ -280,16 +311,28 @@ describe('order workflow functions and permissions', () => {
   it('gives the Stripe tasks the Stripe secret and every task the table', () => {
     const env = (state: string) => all[functionOf(state)]!.Properties!.Environment as { Variables: Record<string, unknown> };
     for (const state of ['Pay', 'Refund payment', 'Cancel payment']) expect(env(state).Variables).toHaveProperty('STRIPE_SECRET_NAME');
-    for (const state of ['Mark paid', 'Mark completed']) expect(env(state).Variables).not.toHaveProperty('STRIPE_SECRET_NAME');
+    for (const state of ['Mark paid', 'Await delivery']) expect(env(state).Variables).not.toHaveProperty('STRIPE_SECRET_NAME');
     for (const state of ['Pay', 'Mark paid', 'Await delivery']) expect(env(state).Variables).toHaveProperty('TABLE_NAME');
   });
 
-  it('lets the state machine invoke its tasks and send to the Fulfillment queue, nothing more', () => {
+  it('lets the state machine invoke its tasks, send to the Fulfillment queue and update items, nothing more', () => {
     const roleId = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const actions = actionsOfRole(template, roleId);
     expect(actions).toContain('lambda:InvokeFunction');
     expect(actions).toContain('sqs:SendMessage');
-    expect([...actions].filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
+    expect([...actions].filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:UpdateItem']); // Auto-complete
+  });
+
+  it('lets Pay answer the tasks of this state machine only, without a grant cycle', () => {
+    const payRole = (all[functionOf('Pay')]!.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const policies = Object.values(all).filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties!.Roles).includes(payRole) && JSON.stringify(r.Properties).includes('states:SendTask'),
+    );
+    expect(policies).toHaveLength(1);
+    expect((policies[0]!.Properties!.PolicyDocument as any).Statement).toEqual([
+      expect.objectContaining({ Action: expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure']), Effect: 'Allow', Resource: { Ref: machineId } }),
+    ]);
+    expect((all[functionOf('Pay')]!.Properties!.Environment as any).Variables.STATE_MACHINE_ARN).toBeUndefined();
   });
 
   it('hands STATE_MACHINE_ARN to the functions that start or resume executions', () => {
@@ -323,7 +366,9 @@ describe('the local stack runs the same workflow', () => {
         ]),
       );
     expect(shape(local)).toEqual(shape(definition));
-    expect(local.States.Pay!.Resource).toBe('arn:aws:lambda:us-east-1:000000000000:function:crowdstart-local-workflow-pay');
+    expect(local.States.Pay!.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(local.States.Pay!.Parameters!.FunctionName).toBe('arn:aws:lambda:us-east-1:000000000000:function:crowdstart-local-workflow-pay');
+    expect(local.States['Auto-complete']!.Parameters!.TableName).toBe('crowdstart-local-Data');
     expect(local.States['Await fulfillment']!.Resource).toBe('arn:aws:states:::sqs:sendMessage.waitForTaskToken');
     expect(JSON.stringify(local)).not.toMatch(/Fn::|"Ref"|<AWS::/);
   });

@@ -7,7 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiClient } from '../../bin/support/api';
-import { checkout, customerWithCart, SHIPPING, waitForStatus, whenNotBusy } from '../../bin/support/orders';
+import {
+  checkout,
+  customerWithCart,
+  executionArnOf,
+  executionHistory,
+  SHIPPING,
+  sfnClient,
+  waitForStatus,
+  whenNotBusy,
+} from '../../bin/support/orders';
 import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
 const COMPLETE_AFTER_SECONDS = 6;
@@ -41,10 +50,17 @@ describe('completion without delivery confirmation', () => {
     stacks.push(second);
     const after = apiClient(second.url, second.dataDir);
     const completed = await waitForStatus(after, await after.token(customerId), orderId, 'COMPLETED', 60_000);
+    const sfn = sfnClient(second.engines.sfn);
+    const events = await executionHistory(sfn, executionArnOf(orderId));
+    sfn.destroy();
 
     // Assess: completed by the timeout, never earlier than the configured wait after shipping
     const at = (status: string) => Date.parse(completed.history.find((h) => h.status === status)!.at);
     expect(completed.history.map((h) => h.status)).toEqual(['PENDING', 'PAID', 'FULFILLED', 'COMPLETED']);
     expect(at('COMPLETED') - at('FULFILLED')).toBeGreaterThanOrEqual(COMPLETE_AFTER_SECONDS * 1000);
+    // Four state transitions: the completion is one direct UpdateItem, not a Lambda step.
+    const entered = events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name);
+    expect(entered).toEqual(['Pay', 'Await fulfillment', 'Await delivery', 'Auto-complete']);
+    expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
   }, 240_000);
 });

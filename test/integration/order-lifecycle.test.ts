@@ -1,4 +1,5 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { eventually, inventoryOf, invariantViolations } from '../../bin/support/skus';
 import { apiClient } from '../../bin/support/api';
@@ -7,6 +8,7 @@ import {
   customerWithCart,
   engineUrl,
   executionArnOf,
+  executionHistory,
   paymentIntentsOf,
   sfnClient,
   SHIPPING,
@@ -29,6 +31,16 @@ async function orderIn(status: string, options: { paymentMethodId?: string; quan
   expect(placed.status).toBe(202);
   const order = await waitForStatus(api, cart.token, placed.body.id, status);
   return { ...cart, order };
+}
+
+/** The states an order's execution entered, once it has ended (each one is a billed transition). */
+async function statesEntered(orderId: string): Promise<string[]> {
+  for (let attempt = 0; (await describeExecution(orderId)).status === 'RUNNING'; attempt++) {
+    if (attempt > 50) throw new Error(`The execution of ${orderId} is still running`);
+    await sleep(100);
+  }
+  const events = await executionHistory(sfn, executionArnOf(orderId));
+  return events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
 }
 
 async function ship(orderId: string) {
@@ -60,6 +72,7 @@ describe('the order lifecycle', () => {
     expect(stock).toEqual({ sku, total: 10, available: 7, held: 0, reserved: 0, sold: 3 });
     expect(invariantViolations(stock)).toEqual([]);
     expect(JSON.stringify(completed)).not.toMatch(/token/i);
+    expect(await statesEntered(paid.id)).toEqual(['Pay', 'Await fulfillment', 'Await delivery']); // ≤ 4 transitions
   }, 60_000);
 
   it('ends a declined card in PAYMENT_FAILED with the reason, and returns the stock', async () => {
@@ -70,6 +83,7 @@ describe('the order lifecycle', () => {
     expect(order.history.map((h) => h.status)).toEqual(['PENDING', 'PAYMENT_FAILED']);
     const stock = await inventoryOf(api, sku);
     expect(stock).toEqual({ sku, total: 10, available: 10, held: 0, reserved: 0, sold: 0 });
+    expect(await statesEntered(order.id)).toEqual(['Pay', 'Payment failed']);
   }, 60_000);
 
   it('cancels a PAID order on the customer request: refunded, stock back, CANCELLED', async () => {

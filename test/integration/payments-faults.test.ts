@@ -11,6 +11,11 @@ import {
   stripeClient,
   stripeLocal,
   waitForStatus,
+  whenNotBusy,
+  engineUrl,
+  executionArnOf,
+  executionHistory,
+  sfnClient,
 } from '../../bin/support/orders';
 import { startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 
@@ -53,6 +58,28 @@ describe('3-D Secure', () => {
     expect(paid.payment).toEqual({ status: 'succeeded', paymentIntentId: waiting.payment.paymentIntentId });
     expect(await inventoryOf(api, sku)).toMatchObject({ available: 4, reserved: 0, sold: 1 });
   }, 40_000);
+
+  it('takes 6 state transitions from checkout to COMPLETED, the 3-D Secure wait and its outcome included', async () => {
+    // Prepare
+    const { token } = await customerWithCart(api, { stock: 5, quantity: 1 });
+    const placed = await checkout(api, token, { paymentMethodId: 'pm_card_authenticationRequired', shippingAddress: SHIPPING });
+    const waiting = await waitForStatus(api, token, placed.body.id, 'REQUIRES_ACTION');
+    const admin = await api.adminToken();
+
+    // Act
+    await stripeLocal(`payment_intents/${waiting.payment.paymentIntentId}/authenticate`, { outcome: 'succeed' });
+    await waitForStatus(api, token, placed.body.id, 'PAID');
+    await whenNotBusy(() => api.post(`/admin/orders/${placed.body.id}/fulfillment`, { token: admin, body: { carrier: 'UPS', trackingNumber: '1Z9' } }));
+    await whenNotBusy(() => api.post(`/admin/orders/${placed.body.id}/delivered`, { token: admin }));
+    await waitForStatus(api, token, placed.body.id, 'COMPLETED');
+    const sfn = sfnClient(engineUrl('sfn'));
+    const events = await executionHistory(sfn, executionArnOf(placed.body.id));
+    sfn.destroy();
+
+    // Assess
+    const entered = events.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name);
+    expect(entered).toEqual(['Pay', 'Await authentication', 'Authentication outcome', 'Mark paid', 'Await fulfillment', 'Await delivery']);
+  }, 60_000);
 
   it('fails the payment when the customer does not authenticate, and returns the stock', async () => {
     const { token, sku } = await customerWithCart(api, { stock: 5, quantity: 2 });

@@ -5,10 +5,14 @@
  *
  * Contract with the state machine (lib/constructs/order-workflow.ts):
  * - execution name = order id, input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds,
- *   authenticationTimeoutSeconds }` (the waits' TimeoutSecondsPath);
+ *   authenticationTimeoutSeconds, orderKey, completedStatusPartition }` (the waits'
+ *   TimeoutSecondsPath, and what `Auto-complete` writes the order item with);
+ * - Pay reports through its own token: success with the fulfillment request, or a failure named
+ *   PaymentRequiresAction / PaymentFailed;
  * - the waits' task tokens sit on the order under `tokens.<kind>`; resuming `authentication`
- *   takes `{ outcome: 'succeeded' | 'failed', declineCode? }`, `fulfillment` takes
- *   `{ carrier, trackingNumber }`, `delivery` takes anything (`{}`);
+ *   takes `{ outcome: 'succeeded' | 'failed', declineCode? }`; `fulfillment` (`{ carrier,
+ *   trackingNumber }`) and `delivery` (`{}`) are resumed once the action wrote FULFILLED or
+ *   COMPLETED itself: the workflow has no step that writes them;
  * - failing a wait with OrderCancelled / OrderRefunded runs the compensations (cancel or refund
  *   the payment, release or return the stock) and ends the order CANCELLED; failing the delivery
  *   wait with OrderRefunded (the order was refunded after shipping) just ends the execution.
@@ -22,7 +26,8 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { Conflict } from '../../domain/errors';
-import type { WaitFailure } from '../../domain/order';
+import type { PaymentReport, WaitFailure } from '../../domain/order';
+import { orderKeys } from '../dynamodb/keys';
 import { env } from '../../shared/env';
 import { logger } from '../../shared/logger';
 
@@ -37,6 +42,10 @@ export interface OrderWorkflowInput {
   readonly fulfillmentSlaSeconds: number;
   /** How long a payment waits for the customer's 3-D Secure step before it is voided (≥ 1). */
   readonly authenticationTimeoutSeconds: number;
+  /** The order item's key, for the direct UpdateItem of `Auto-complete`. */
+  readonly orderKey: { readonly pk: string; readonly sk: string };
+  /** The status index partition `Auto-complete` moves the order to. */
+  readonly completedStatusPartition: string;
 }
 
 /**
@@ -57,6 +66,8 @@ export function workflowInput(orderId: string): OrderWorkflowInput {
     completeAfterSeconds: timeoutSeconds(env.completeAfterSeconds),
     fulfillmentSlaSeconds: timeoutSeconds(env.fulfillmentSlaSeconds),
     authenticationTimeoutSeconds: timeoutSeconds(env.authenticationTimeoutSeconds),
+    orderKey: orderKeys.order(orderId),
+    completedStatusPartition: orderKeys.statusPartition('COMPLETED'),
   };
 }
 
@@ -109,8 +120,8 @@ export async function resumeWaitingOrder(taskToken: string, output: object): Pro
   await withTokenErrors(() => sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
 }
 
-/** Fails the step waiting on `taskToken`, so the workflow takes its cancellation path (SendTaskFailure). */
-export async function failWaitingOrder(taskToken: string, error: WaitFailure, cause: string): Promise<void> {
+/** Fails the step waiting on `taskToken`, so the workflow takes that error's path (SendTaskFailure). */
+export async function failWaitingOrder(taskToken: string, error: WaitFailure | PaymentReport, cause: string): Promise<void> {
   await withTokenErrors(() => sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) })));
 }
 

@@ -14,13 +14,16 @@ import { MAX_TIMER_MS } from './timers';
  *   persisted deadlines. Where HeartbeatSeconds is set, Retry/Catch on `States.Timeout` also
  *   list `States.HeartbeatTimeout`, since AWS's `States.Timeout` covers both.
  * - `$$.Task.Token` in Parameters becomes a placeholder the handler replaces with the token
- *   it issues (or re-uses after a restart); the engine has no notion of task tokens.
+ *   it issues (or re-uses after a restart); the engine has no notion of task tokens. Likewise
+ *   `$$.State.EnteredTime`, which the engine does not set: the handler puts in the time the
+ *   state was entered (recorded, so a resumed state keeps it).
  * - `$$.Execution…` reads `$$.LocalExecution…`, a copy of the context that the engine does not
  *   overwrite (it resets Execution.Input/StartTime to the input of each run, i.e. of a resume).
  */
 
 export const WAIT_RESOURCE = 'arn:aws:states:::local:wait';
 export const TASK_TOKEN_PLACEHOLDER = '__local-sfn-task-token__';
+const ENTERED_TIME_PLACEHOLDER = '__local-sfn-state-entered-time__';
 const ENGINE_MAX_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 type AslState = { Type: string; [field: string]: unknown };
@@ -158,6 +161,7 @@ function withTokenPlaceholder(template: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(template)) {
     if (key.endsWith('.$') && value === '$$.Task.Token') out[key.slice(0, -2)] = TASK_TOKEN_PLACEHOLDER;
+    else if (key.endsWith('.$') && value === '$$.State.EnteredTime') out[key.slice(0, -2)] = ENTERED_TIME_PLACEHOLDER;
     else if (key.endsWith('.$') && typeof value === 'string') out[key] = value.replaceAll('$$.Task.Token', `'${TASK_TOKEN_PLACEHOLDER}'`);
     else out[key] = withTokenPlaceholder(value);
   }
@@ -166,10 +170,19 @@ function withTokenPlaceholder(template: unknown): unknown {
 
 /** Replaces the token placeholder wherever the resolved Parameters carry it. */
 export function insertToken(value: unknown, token: string): unknown {
-  if (typeof value === 'string') return value.replaceAll(TASK_TOKEN_PLACEHOLDER, token);
-  if (Array.isArray(value)) return value.map((item) => insertToken(item, token));
+  return replacePlaceholder(value, TASK_TOKEN_PLACEHOLDER, token);
+}
+
+/** Replaces the entered-time placeholder (an ISO timestamp, as `$$.State.EnteredTime` is on AWS). */
+export function insertEnteredTime(value: unknown, enteredAt: number): unknown {
+  return replacePlaceholder(value, ENTERED_TIME_PLACEHOLDER, new Date(enteredAt).toISOString());
+}
+
+function replacePlaceholder(value: unknown, placeholder: string, replacement: string): unknown {
+  if (typeof value === 'string') return value.replaceAll(placeholder, replacement);
+  if (Array.isArray(value)) return value.map((item) => replacePlaceholder(item, placeholder, replacement));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, insertToken(item, token)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replacePlaceholder(item, placeholder, replacement)]));
   }
   return value;
 }

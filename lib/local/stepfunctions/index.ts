@@ -19,6 +19,7 @@ import { ExecutionStore } from './store';
 import { TaskHandlerTable } from './task-resources';
 import type { ExecutionRecord, ServiceLogger, StepFunctionsService, StepFunctionsServiceOptions } from './types';
 
+export { dynamoDbUpdateItemHandler } from './dynamodb';
 export { sqsSendMessageHandler } from './sqs';
 export type {
   ServiceLogger,

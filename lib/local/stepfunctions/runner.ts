@@ -2,7 +2,7 @@ import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-s
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { LOCAL_ROLE_ARN, regionOf } from './arn';
 import { issueToken, type CallbackRegistry } from './callbacks';
-import { insertToken, type PreparedDefinition, type StateInfo } from './definition';
+import { insertEnteredTime, insertToken, type PreparedDefinition, type StateInfo } from './definition';
 import {
   abandonedError,
   heartbeatTimeoutError,
@@ -266,7 +266,8 @@ export class ExecutionRunner {
     const task = this.deps.tasks.get(state.name);
     if (!task) throw runtimeError(`No resource known for state ${state.name}`);
     if (task.kind === 'wait') return this.wait(state, input);
-    return task.waitForTaskToken ? this.runCallbackTask(state, task, input) : this.runTask(state, task, input);
+    const params = insertEnteredTime(input, this.enteredAt(state) ?? Date.now()) as Json;
+    return task.waitForTaskToken ? this.runCallbackTask(state, task, params) : this.runTask(state, task, params);
   }
 
   private async wait(state: StateInfo, input: Json): Promise<Json> {
