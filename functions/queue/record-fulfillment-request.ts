@@ -13,15 +13,17 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { recordTaskToken } from '../adapters/dynamodb/order-transitions';
 import { NotFound } from '../domain/errors';
 import { logger } from '../shared/logger';
+import { correlationIdOf, observedHandler, useCorrelationId } from '../shared/observability';
 
 interface FulfillmentMessage {
   readonly orderId: string;
   readonly taskToken: string;
 }
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = observedHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
+    useCorrelationId(correlationIdOf(record)); // one record at a time: the invocation's keys name its order
     try {
       await recordRequest(record);
     } catch (error) {
@@ -30,7 +32,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     }
   }
   return { batchItemFailures };
-};
+});
 
 async function recordRequest(record: SQSRecord): Promise<void> {
   const message = parse(record.body);

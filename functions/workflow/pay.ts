@@ -9,10 +9,12 @@ import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { savePaymentIntent } from '../adapters/dynamodb/order-transitions';
 import { OrderCancelled } from '../domain/order';
 import { logger } from '../shared/logger';
+import { observedHandler, useCorrelationId } from '../shared/observability';
 import type { OrderEvent, PaymentOutcome } from './state';
 
-export const handler = async ({ orderId }: OrderEvent): Promise<PaymentOutcome> => {
+export const handler = observedHandler(async ({ orderId }: OrderEvent): Promise<PaymentOutcome> => {
   const order = await requireOrder(orderId);
+  useCorrelationId(order.correlationId);
   switch (order.status) {
     case 'CANCELLED':
       throw new OrderCancelled(orderId); // cancelled before we charged: nothing to take
@@ -30,10 +32,11 @@ export const handler = async ({ orderId }: OrderEvent): Promise<PaymentOutcome> 
     amount: order.total.amount,
     currency: order.total.currency,
     paymentMethodId: order.payment.paymentMethodId,
+    correlationId: order.correlationId,
     ...(order.payment.stripeCustomerId ? { stripeCustomerId: order.payment.stripeCustomerId } : {}),
   });
   if (result.paymentIntentId) await savePaymentIntent(orderId, result.paymentIntentId);
   logger.info('Order charged', { orderId, outcome: result.status, paymentIntentId: result.paymentIntentId });
   if (result.status === 'failed') return { outcome: 'failed', declineCode: result.declineCode ?? result.failureCode };
   return { outcome: result.status };
-};
+});

@@ -5,7 +5,8 @@
  *
  * Contract with the state machine (lib/constructs/order-workflow.ts):
  * - execution name = order id, input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds,
- *   authenticationTimeoutSeconds }` (the waits' TimeoutSecondsPath);
+ *   authenticationTimeoutSeconds, correlationId? }` (the waits' TimeoutSecondsPath; the order's
+ *   correlation id for the tasks' logs);
  * - the waits' task tokens sit on the order under `tokens.<kind>`; resuming `authentication`
  *   takes `{ outcome: 'succeeded' | 'failed', declineCode? }`, `fulfillment` takes
  *   `{ carrier, trackingNumber }`, `delivery` takes anything (`{}`);
@@ -37,6 +38,8 @@ export interface OrderWorkflowInput {
   readonly fulfillmentSlaSeconds: number;
   /** How long a payment waits for the customer's 3-D Secure step before it is voided (≥ 1). */
   readonly authenticationTimeoutSeconds: number;
+  /** The order's correlation id (its checkout's request id), for the tasks' logs. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -51,12 +54,13 @@ export class OrderNotWaiting extends Conflict {
 }
 
 /** The execution input for an order (exported for tests and the local stack). */
-export function workflowInput(orderId: string): OrderWorkflowInput {
+export function workflowInput(orderId: string, correlationId?: string): OrderWorkflowInput {
   return {
     orderId,
     completeAfterSeconds: timeoutSeconds(env.completeAfterSeconds),
     fulfillmentSlaSeconds: timeoutSeconds(env.fulfillmentSlaSeconds),
     authenticationTimeoutSeconds: timeoutSeconds(env.authenticationTimeoutSeconds),
+    ...(correlationId ? { correlationId } : {}),
   };
 }
 
@@ -69,14 +73,15 @@ function timeoutSeconds(seconds: number): number {
  * Starts the order's execution (name = order id). Starting it again is success: Step Functions
  * answers a same-name, same-input start with the running execution, and ExecutionAlreadyExists
  * (same name, other input, e.g. after a settings change) still means the order has its workflow.
+ * Every starter passes the order's own correlation id, so their inputs agree.
  */
-export async function startOrderWorkflow(orderId: string): Promise<void> {
+export async function startOrderWorkflow(orderId: string, correlationId?: string): Promise<void> {
   try {
     await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: env.stateMachineArn,
         name: orderId,
-        input: JSON.stringify(workflowInput(orderId)),
+        input: JSON.stringify(workflowInput(orderId, correlationId)),
       }),
     );
   } catch (error) {
