@@ -8,8 +8,13 @@
  * A message this consumer keeps failing on ends in the DLQ with its token never recorded; the
  * wait's fulfillment SLA (`Await fulfillment` TimeoutSecondsPath) still ends it: the order
  * records attention, the execution fails (the alarm), and the merchant's actions apply directly.
+ *
+ * The state machine sends the message, and its input carries the order's correlation id only for
+ * executions started since the id exists, so the id comes from the order rather than from a
+ * message attribute the ASL would have to require (a missing path fails the execution).
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { getOrder } from '../adapters/dynamodb/order-repository';
 import { recordTaskToken } from '../adapters/dynamodb/order-transitions';
 import { NotFound } from '../domain/errors';
 import { logger } from '../shared/logger';
@@ -23,7 +28,6 @@ interface FulfillmentMessage {
 export const handler = observedHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
-    useCorrelationId(correlationIdOf(record)); // one record at a time: the invocation's keys name its order
     try {
       await recordRequest(record);
     } catch (error) {
@@ -40,6 +44,8 @@ async function recordRequest(record: SQSRecord): Promise<void> {
     logger.error('Malformed fulfillment message dropped', { messageId: record.messageId });
     return;
   }
+  // One record at a time, so the invocation's log keys name this record's order.
+  useCorrelationId(correlationIdOf(record) ?? (await getOrder(message.orderId))?.correlationId);
   try {
     const recorded = await recordTaskToken(message.orderId, 'fulfillment', message.taskToken);
     if (recorded) logger.info('Order awaits fulfillment', { orderId: message.orderId });

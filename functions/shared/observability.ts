@@ -56,9 +56,10 @@ export function countOrderTransition(to: OrderStatus, paymentStatus: PaymentStat
   if (paymentStatus === 'refunded' && to !== 'REFUNDED') countBusinessEvent('ordersRefunded', { correlationId });
 }
 
-/** Sets the correlation id of what the current invocation logs from now on (no-op without one). */
+/** Sets the correlation id of what the current invocation logs from now on; none clears it. */
 export function useCorrelationId(correlationId: string | undefined): void {
   if (correlationId) logger.setCorrelationId(correlationId);
+  else logger.removeKeys(['correlation_id']);
 }
 
 /** The correlation id the current invocation logs with, if one was set. */
