@@ -8,6 +8,7 @@ import { NotFound, ValidationFailed } from '../domain/errors';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { logger } from '../shared/logger';
+import { countBusinessEvent } from '../shared/observability';
 
 const checkoutSchema = z
   .strictObject({ paymentMethodId: paymentMethodIdSchema, shippingAddress: addressSchema.optional(), addressId: resourceId.optional() })
@@ -26,8 +27,11 @@ export const handler = apiHandler(routeSpec('checkout', { body: checkoutSchema, 
     resolvePaymentMethod(customerId, req.body.paymentMethodId),
   ]);
   const id = orderIdFor(customerId, req.idempotencyKey);
-  const { order, created } = await placeOrder({ id, customerId, shippingAddress, payment });
-  if (created) await startOrderWorkflow(order.id).catch((error: unknown) => logger.warn('Workflow start left to the stream', { orderId: order.id, error: error as Error }));
+  const { order, created } = await placeOrder({ id, customerId, shippingAddress, payment, correlationId: req.requestId });
+  if (created) {
+    countBusinessEvent('ordersPlaced', { correlationId: order.correlationId });
+    await startOrderWorkflow(order.id, order.correlationId).catch((error: unknown) => logger.warn('Workflow start left to the stream', { orderId: order.id, error: error as Error }));
+  }
   return { statusCode: 202, body: toOrderView(order), headers: { location: `/orders/${order.id}` } };
 });
 

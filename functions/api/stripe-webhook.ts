@@ -1,6 +1,7 @@
 import { sendJson } from '../adapters/sqs/client';
 import { verifyWebhook } from '../adapters/stripe/webhooks';
 import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
+import { CORRELATION_ATTRIBUTE } from '../shared/observability';
 
 /**
  * POST /webhooks/stripe: verifies the `Stripe-Signature` over the raw body (unsigned, tampered
@@ -10,9 +11,15 @@ import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
  */
 export const handler = apiHandler(routeSpec('stripe-webhook', { idempotency: 'none' }), async (req) => {
   const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
-  await sendJson('StripeWebhooks', event);
+  // The order's correlation id comes back in its PaymentIntent's metadata; other events keep this request's.
+  await sendJson('StripeWebhooks', { body: event, correlationId: correlationIdIn(event) ?? req.requestId });
   return ok({ received: true, id: event.id });
 });
+
+function correlationIdIn(event: { data: { object: unknown } }): string | undefined {
+  const metadata = (event.data.object as { metadata?: Record<string, string> | null }).metadata;
+  return metadata?.[CORRELATION_ATTRIBUTE] || undefined;
+}
 
 /** The body exactly as Stripe signed it (API Gateway base64-encodes bodies it deems binary). */
 function rawBodyOf(event: ApiEvent): string {

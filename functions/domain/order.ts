@@ -51,6 +51,8 @@ export interface Order {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;
+  /** The request id (x-request-id) of the checkout that placed it: what its logs, messages and payment carry. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -350,12 +352,13 @@ export function toOrderView(order: Order): OrderView {
   };
 }
 
-/** The merchant's view of an order: the public view plus who ordered and why the workflow gave up. */
-export function toAdminOrderView(order: Order): OrderView & { readonly customerId: string } {
+/** The merchant's view of an order: the public view plus who ordered, why the workflow gave up and the id its logs carry. */
+export function toAdminOrderView(order: Order): OrderView & { readonly customerId: string; readonly correlationId?: string } {
   const view = toOrderView(order);
   return {
     ...view,
     customerId: order.customerId,
+    ...(order.correlationId ? { correlationId: order.correlationId } : {}),
     ...(view.attention && order.attention?.cause ? { attention: { ...view.attention, cause: order.attention.cause } } : {}),
   };
 }

@@ -23,11 +23,14 @@ import { actOnOrder, settlePaymentDirectly, type PaymentSettlement } from '../ap
 import { Conflict } from '../domain/errors';
 import { WAITING_STATUS } from '../domain/order';
 import { logger } from '../shared/logger';
+import { correlationIdOf, countBusinessEvent, observedHandler } from '../shared/observability';
 
 /** The part of a Stripe event this consumer reads. */
 interface StripeEventMessage {
   readonly id: string;
   readonly type: string;
+  /** When Stripe created the event (Unix seconds): the webhook lag runs from here. */
+  readonly created?: number;
   readonly data: { readonly object: PaymentIntentLike };
 }
 
@@ -49,22 +52,28 @@ const RETRY = 'retry';
 /** The workflow is between steps (no wait recorded yet): try again shortly. */
 const BUSY_CODES = new Set(['PAYMENT_IN_PROGRESS', 'ORDER_BUSY']);
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+/**
+ * The records run concurrently, so each names its order's correlation id (the message attribute)
+ * on its own log lines rather than through the invocation's logger keys.
+ */
+export const handler = observedHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const results = await Promise.all(
-    event.Records.map(async ({ messageId, body }): Promise<SQSBatchItemFailure[]> => {
+    event.Records.map(async (record): Promise<SQSBatchItemFailure[]> => {
+      const { messageId, body } = record;
+      const correlationId = correlationIdOf(record);
       try {
-        return (await processOnce(JSON.parse(body) as StripeEventMessage)) ? [] : [{ itemIdentifier: messageId }];
+        return (await processOnce(JSON.parse(body) as StripeEventMessage, correlationId)) ? [] : [{ itemIdentifier: messageId }];
       } catch (error) {
-        logger.error('Stripe event failed; it will be redelivered', { messageId, error: error as Error });
+        logger.error('Stripe event failed; it will be redelivered', { messageId, correlation_id: correlationId, error: error as Error });
         return [{ itemIdentifier: messageId }];
       }
     }),
   );
   return { batchItemFailures: results.flat() };
-};
+});
 
 /** True when the event is handled (now or before); false to have it redelivered. */
-async function processOnce(event: StripeEventMessage): Promise<boolean> {
+async function processOnce(event: StripeEventMessage, correlationId: string | undefined): Promise<boolean> {
   const claim = await claimStripeEvent(event.id, event.type);
   if (claim !== 'claimed') return claim === 'done';
   let outcome: string;
@@ -79,7 +88,8 @@ async function processOnce(event: StripeEventMessage): Promise<boolean> {
     return false;
   }
   await completeStripeEvent(event.id, outcome);
-  logger.info('Stripe event handled', { eventId: event.id, type: event.type, outcome });
+  logger.info('Stripe event handled', { eventId: event.id, type: event.type, outcome, correlation_id: correlationId });
+  if (event.created) countBusinessEvent('webhookLagMs', { value: Date.now() - event.created * 1000, correlationId });
   return true;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { orderFromStreamImage } from '../adapters/dynamodb/order-repository';
-import { sendJsonBatch } from '../adapters/sqs/client';
+import { sendJsonBatch, type OutgoingMessage } from '../adapters/sqs/client';
 import type { OrderStatus } from '../domain/order';
 
 export interface OrderStatusChanged {
@@ -23,20 +23,20 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
   await sendJsonBatch('OrderEvents', event.Records.flatMap(statusChangeOf));
 };
 
-function statusChangeOf(record: DynamoDBRecord): OrderStatusChanged[] {
+/** The status change a record shows, carrying the order's correlation id as its message attribute. */
+function statusChangeOf(record: DynamoDBRecord): OutgoingMessage[] {
   if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return [];
   const order = orderFromStreamImage(record.dynamodb?.NewImage);
   const before = orderFromStreamImage(record.dynamodb?.OldImage);
   if (!order || before?.status === order.status) return [];
-  return [
-    {
-      type: 'order.status_changed',
-      eventId: `${order.id}:${order.version}`,
-      orderId: order.id,
-      customerId: order.customerId,
-      from: before?.status ?? null,
-      to: order.status,
-      at: order.history.at(-1)?.at ?? order.updatedAt,
-    },
-  ];
+  const body: OrderStatusChanged = {
+    type: 'order.status_changed',
+    eventId: `${order.id}:${order.version}`,
+    orderId: order.id,
+    customerId: order.customerId,
+    from: before?.status ?? null,
+    to: order.status,
+    at: order.history.at(-1)?.at ?? order.updatedAt,
+  };
+  return [{ body, correlationId: order.correlationId }];
 }

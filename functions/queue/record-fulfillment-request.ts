@@ -8,18 +8,24 @@
  * A message this consumer keeps failing on ends in the DLQ with its token never recorded; the
  * wait's fulfillment SLA (`Await fulfillment` TimeoutSecondsPath) still ends it: the order
  * records attention, the execution fails (the alarm), and the merchant's actions apply directly.
+ *
+ * The state machine sends the message, and its input carries the order's correlation id only for
+ * executions started since the id exists, so the id comes from the order rather than from a
+ * message attribute the ASL would have to require (a missing path fails the execution).
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { getOrder } from '../adapters/dynamodb/order-repository';
 import { recordTaskToken } from '../adapters/dynamodb/order-transitions';
 import { NotFound } from '../domain/errors';
 import { logger } from '../shared/logger';
+import { correlationIdOf, observedHandler, useCorrelationId } from '../shared/observability';
 
 interface FulfillmentMessage {
   readonly orderId: string;
   readonly taskToken: string;
 }
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = observedHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
@@ -30,7 +36,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     }
   }
   return { batchItemFailures };
-};
+});
 
 async function recordRequest(record: SQSRecord): Promise<void> {
   const message = parse(record.body);
@@ -38,6 +44,8 @@ async function recordRequest(record: SQSRecord): Promise<void> {
     logger.error('Malformed fulfillment message dropped', { messageId: record.messageId });
     return;
   }
+  // One record at a time, so the invocation's log keys name this record's order.
+  useCorrelationId(correlationIdOf(record) ?? (await getOrder(message.orderId))?.correlationId);
   try {
     const recorded = await recordTaskToken(message.orderId, 'fulfillment', message.taskToken);
     if (recorded) logger.info('Order awaits fulfillment', { orderId: message.orderId });

@@ -2,6 +2,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { holdFromStreamImage, releaseRemovedHold } from '../adapters/dynamodb/cart-repository';
 import type { Hold } from '../domain/cart';
 import { logger } from '../shared/logger';
+import { countBusinessEvent, observedHandler } from '../shared/observability';
 
 /** The service principal that signs the stream records of TTL deletions. */
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
@@ -12,14 +13,15 @@ const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';
  * the stock in their own transaction). The release claims a per-hold marker in the same
  * transaction, so a redelivered record releases nothing twice.
  */
-export const handler = async (event: DynamoDBStreamEvent) => {
+export const handler = observedHandler(async (event: DynamoDBStreamEvent) => {
   for (const record of event.Records) {
     const hold = ttlRemovedHold(record);
     if (!hold) continue;
     const released = await releaseRemovedHold(hold);
     logger.info('TTL removed a hold', { holdId: hold.holdId, sku: hold.sku, quantity: hold.quantity, released });
+    if (released) countBusinessEvent('holdsExpired');
   }
-};
+});
 
 function ttlRemovedHold(record: DynamoDBRecord): Hold | undefined {
   if (record.eventName !== 'REMOVE') return undefined;

@@ -8,11 +8,12 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { orderFromStreamImage } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { logger } from '../shared/logger';
+import { observedHandler } from '../shared/observability';
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
-  const orderIds = event.Records.filter((record) => record.eventName === 'INSERT')
-    .map((record) => orderFromStreamImage(record.dynamodb?.NewImage)?.id)
-    .filter((id): id is string => id !== undefined);
-  await Promise.all(orderIds.map((orderId) => startOrderWorkflow(orderId)));
-  if (orderIds.length) logger.info('Order workflows started', { orderIds });
-};
+export const handler = observedHandler(async (event: DynamoDBStreamEvent): Promise<void> => {
+  const orders = event.Records.filter((record) => record.eventName === 'INSERT')
+    .map((record) => orderFromStreamImage(record.dynamodb?.NewImage))
+    .filter((order) => order !== undefined);
+  await Promise.all(orders.map((order) => startOrderWorkflow(order.id, order.correlationId)));
+  if (orders.length) logger.info('Order workflows started', { orderIds: orders.map((order) => order.id), correlationIds: orders.map((order) => order.correlationId) });
+});

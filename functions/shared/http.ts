@@ -8,6 +8,7 @@ import { AppError, Forbidden, MalformedJson, TooManyRequests, Unauthorized, Vali
 import { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
 import { idempotency, type IdempotencyMode } from './idempotency';
 import { logger } from './logger';
+import { observeApi } from './observability';
 
 export { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
 
@@ -79,6 +80,7 @@ export function apiHandler<
   handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>, CallerOn<A>, IdempotencyKeyOn<I>>) => Promise<ApiResponse>,
 ) {
   const routeStack = middy<ApiEvent, ApiResponse>()
+    .use(observeApi())
     .use(authorization(spec.auth))
     .use(idempotency(spec.idempotency ?? 'optional'))
     .handler(async (event) => {

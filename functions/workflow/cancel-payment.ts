@@ -8,10 +8,12 @@
 import { findOrderPaymentIntent, voidPayment } from '../adapters/stripe';
 import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { logger } from '../shared/logger';
+import { observedHandler, useCorrelationId } from '../shared/observability';
 import type { Compensation, OrderEvent } from './state';
 
-export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
-  const { payment, createdAt } = await requireOrder(orderId);
+export const handler = observedHandler(async ({ orderId }: OrderEvent): Promise<Compensation> => {
+  const { payment, createdAt, correlationId } = await requireOrder(orderId);
+  useCorrelationId(correlationId);
   const paymentIntentId = await findOrderPaymentIntent({ orderId, createdAt, ...payment });
   if (!paymentIntentId) return { paymentStatus: 'canceled' }; // never charged
   const voided = await voidPayment({ orderId, paymentIntentId });
@@ -19,4 +21,4 @@ export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> =>
   // It succeeded just before the cancel (a late 3-D Secure): the money went back.
   logger.warn('Payment succeeded after the order gave up on it; refunded', { orderId, refund: voided.status });
   return { paymentStatus: 'refunded', ...(voided.status === 'refunded' ? { refundId: voided.refundId } : {}) };
-};
+});

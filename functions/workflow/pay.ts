@@ -14,6 +14,7 @@ import { savePaymentIntent, transitionOrder } from '../adapters/dynamodb/order-t
 import { failWaitingOrder, resumeWaitingOrder } from '../adapters/sfn/order-workflow';
 import { OrderCancelled } from '../domain/order';
 import { logger } from '../shared/logger';
+import { observedHandler, useCorrelationId } from '../shared/observability';
 import { fulfillmentRequestOf, type PaymentOutcome, type WaitEvent } from './state';
 
 /**
@@ -25,7 +26,7 @@ export class PaymentNotReported extends Error {
   override readonly name = 'PaymentNotReported';
 }
 
-export const handler = async ({ orderId, taskToken }: WaitEvent): Promise<void> => {
+export const handler = observedHandler(async ({ orderId, taskToken }: WaitEvent): Promise<void> => {
   const payment = await charge(orderId);
   switch (payment.outcome) {
     case 'succeeded': {
@@ -40,11 +41,12 @@ export const handler = async ({ orderId, taskToken }: WaitEvent): Promise<void> 
       return report(() => failWaitingOrder(taskToken, 'PaymentFailed', declineCode ?? 'declined'));
     }
   }
-};
+});
 
 /** The charge's outcome: Stripe's answer, or what a previous run already settled the order as. */
 async function charge(orderId: string): Promise<PaymentOutcome> {
   const order = await requireOrder(orderId);
+  useCorrelationId(order.correlationId);
   switch (order.status) {
     case 'CANCELLED':
       throw new OrderCancelled(orderId); // cancelled before we charged: nothing to take
@@ -62,6 +64,7 @@ async function charge(orderId: string): Promise<PaymentOutcome> {
     amount: order.total.amount,
     currency: order.total.currency,
     paymentMethodId: order.payment.paymentMethodId,
+    correlationId: order.correlationId,
     ...(order.payment.stripeCustomerId ? { stripeCustomerId: order.payment.stripeCustomerId } : {}),
   });
   if (result.paymentIntentId) await savePaymentIntent(orderId, result.paymentIntentId);

@@ -6,12 +6,14 @@
 import { refundOrder } from '../adapters/stripe';
 import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { logger } from '../shared/logger';
+import { observedHandler, useCorrelationId } from '../shared/observability';
 import type { Compensation, OrderEvent } from './state';
 
-export const handler = async ({ orderId }: OrderEvent): Promise<Compensation> => {
-  const { payment } = await requireOrder(orderId);
+export const handler = observedHandler(async ({ orderId }: OrderEvent): Promise<Compensation> => {
+  const { payment, correlationId } = await requireOrder(orderId);
+  useCorrelationId(correlationId);
   if (!payment.paymentIntentId) return { paymentStatus: 'canceled' }; // nothing was charged
   const refund = await refundOrder({ orderId, paymentIntentId: payment.paymentIntentId });
   logger.info('Order payment refunded', { orderId, refund: refund.status });
   return { paymentStatus: 'refunded', ...(refund.status === 'refunded' ? { refundId: refund.refundId } : {}) };
-};
+});

@@ -27,6 +27,8 @@ export interface Compensation {
 /** The whole state, for the tasks reached from several paths (they get `$`). */
 export interface WorkflowState {
   readonly orderId: string;
+  /** The order's correlation id (execution input), for the task's logs. */
+  readonly correlationId?: string;
   readonly completeAfterSeconds: number;
   readonly fulfillmentSlaSeconds: number;
   readonly authenticationTimeoutSeconds: number;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ROUTES, type RouteDefinition } from '../routes';
 import type { LocalIdentity } from './identity';
+import { serveConsole } from './console';
 import { invokeFunction } from './lambda-runtime';
 import { listen } from './ports';
 
@@ -74,6 +75,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   if (url.pathname === '/auth/.well-known/openid-configuration') {
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
   }
+  if (await serveConsole(req, res, url)) return; // local only, like the AWS console it stands in for
   const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
   const body = await readBody(req);

@@ -1,3 +1,4 @@
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,6 +28,15 @@ export function observeInvocations(next: InvocationObserver | undefined): void {
 }
 
 /**
+ * Every handler runs in this one process, many at once, as on a Lambda Managed Instance with
+ * several concurrent invocations: with AWS_LAMBDA_MAX_CONCURRENCY set and the runtime's
+ * InvokeStore in place, Powertools keeps each invocation's log keys (its correlation id) and
+ * metrics apart, so one request's lines never carry another's id.
+ */
+process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
+const invokeStore = await InvokeStore.getInstanceAsync(true);
+
+/**
  * Invokes the `handler` export of a module under functions/ (e.g. 'api/get-product') the way
  * Lambda would: the module is loaded once (module-scope clients are reused like a warm
  * container) and called with the event and a Lambda-like context.
@@ -34,8 +44,9 @@ export function observeInvocations(next: InvocationObserver | undefined): void {
 export async function invokeFunction(module: string, event: unknown, timeoutMs = 30_000): Promise<unknown> {
   const handler = await loadHandler(module);
   const context = lambdaContext(module, timeoutMs);
+  const invoke = () => invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () => handler(event, context));
   try {
-    return await (observer ? observer(module, context, () => handler(event, context)) : handler(event, context));
+    return await (observer ? observer(module, context, invoke) : invoke());
   } finally {
     for (const listener of settledListeners) listener();
   }

@@ -144,13 +144,23 @@ async function deliver(client: SQSClient, consumer: QueueConsumer, queue: { url:
   );
 }
 
+/** The SQS API spells a message attribute `{ StringValue, DataType }`; Lambda's SQS event `{ stringValue, dataType }`. */
+function lambdaMessageAttributes(attributes: Message['MessageAttributes'] = {}) {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, { DataType, StringValue, BinaryValue }]) => [
+      name,
+      { dataType: DataType, stringListValues: [], binaryListValues: [], ...(StringValue === undefined ? {} : { stringValue: StringValue }), ...(BinaryValue === undefined ? {} : { binaryValue: Buffer.from(BinaryValue).toString('base64') }) },
+    ]),
+  );
+}
+
 function toRecord(message: Message, queueArn: string) {
   return {
     messageId: message.MessageId!,
     receiptHandle: message.ReceiptHandle!,
     body: message.Body ?? '',
     attributes: message.Attributes ?? {},
-    messageAttributes: message.MessageAttributes ?? {},
+    messageAttributes: lambdaMessageAttributes(message.MessageAttributes),
     md5OfBody: message.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,

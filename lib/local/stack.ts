@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS, STRIPE_WEBHOOK_EVENTS } from '../consumers';
 import { ensureTable, localCredentials, startDynamoDbLocal } from './dynamodb';
+import { captureFunctionLogs } from './function-logs';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-faults';
 import { startCallRecorder } from './call-recorder';
 import { pollTableStream, scheduleJob, type Poller } from './event-sources';
@@ -72,6 +73,7 @@ async function startEngines(
   started: (() => void | Promise<void>)[],
   stopAll: () => Promise<void>,
 ): Promise<LocalStack> {
+  started.push(captureFunctionLogs(dataDir));
   const dynamo = await startDynamoDbLocal(dataDir);
   started.push(dynamo.stop);
   const faults = await startDynamoDbFaults(dynamo.endpoint);
@@ -155,6 +157,7 @@ function applyHoldSettings(settings: TenantSettings): void {
   process.env[ENV.holdTtlSeconds] ??= String(settings.holdTtlSeconds);
   process.env[ENV.holdMaxLifetimeSeconds] ??= String(settings.holdMaxLifetimeSeconds);
   process.env[ENV.maxUnitsPerCustomer] ??= String(settings.maxUnitsPerCustomer);
+  process.env[ENV.tenant] ??= settings.tenant; // the business metrics' tenant dimension
 }
 
 /**

@@ -170,6 +170,24 @@ describe('the order workflow', () => {
   });
 });
 
+describe('tracing', () => {
+  it('traces every function of every stack actively with X-Ray, each role allowed to send its traces', () => {
+    // Prepare
+    const functions = inEveryStack(acme, 'AWS::Lambda::Function');
+    const sendsTraces = (policy: Record<string, any>) =>
+      (policy.PolicyDocument.Statement as { Action: string | string[] }[]).some((s) => [s.Action].flat().includes('xray:PutTraceSegments'));
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(40);
+    for (const [id, fn, template] of functions) {
+      const role = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const tracePolicies = Object.values(resources(template)).filter((r) => r.Type === 'AWS::IAM::Policy' && sendsTraces(r.Properties!));
+      const traced = tracePolicies.some((policy) => (policy.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === role));
+      expect({ id, tracing: fn.Properties!.TracingConfig, traced }).toEqual({ id, tracing: { Mode: 'Active' }, traced: true });
+    }
+  });
+});
+
 describe('hardening', () => {
   it('gives queues a visibility of at least 6× their consumer’s timeout, and an explicit retention', () => {
     // Assess

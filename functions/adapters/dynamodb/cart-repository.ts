@@ -43,6 +43,7 @@ import {
   updateItem,
   type TransactItem,
 } from './table';
+import { countBusinessEvent } from '../../shared/observability';
 
 /** Optimistic retries when a line changed between our read and our conditional write. */
 const MAX_ATTEMPTS = 8;
@@ -166,6 +167,8 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
       holdDelete(hold, options.expiredBy ? { expiredBy: options.expiredBy } : {}),
       stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity)),
     ]);
+    // Every expiry the sweeper, an add or a checkout finds is released here, once (the TTL's: release-expired-holds).
+    if (options.expiredBy) countBusinessEvent('holdsExpired');
     return true;
   } catch (error) {
     if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;

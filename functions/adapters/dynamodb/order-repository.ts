@@ -100,6 +100,8 @@ export interface OrderDraft {
   readonly customerId: string;
   readonly shippingAddress: Address;
   readonly payment: { readonly paymentMethodId: string; readonly stripeCustomerId?: string };
+  /** The checkout's request id, which the order's logs and messages carry. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -229,6 +231,7 @@ function newOrder(draft: OrderDraft, holds: readonly Hold[], now: Date): Order {
     createdAt: at,
     updatedAt: at,
     version: 1,
+    ...(draft.correlationId ? { correlationId: draft.correlationId } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ import {
   type TaskTokenKind,
 } from '../../domain/order';
 import { StockMoveRefused, stockMoves } from '../../domain/stock';
+import { countOrderTransition } from '../../shared/observability';
 import { orderKeys } from './keys';
 import { requireOrder, type OrderRecord } from './order-repository';
 import { stockMoveUpdate } from './stock-repository';
@@ -70,6 +71,7 @@ export async function transitionOrder(
     const stockItems = lines.map(([sku, quantity]) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity)));
     try {
       await transactWrite([orderUpdate(order, plan.from, to, patch, now), ...stockItems]);
+      countOrderTransition(to, patch.payment?.status, order.correlationId);
       return applied(order, to, patch, now);
     } catch (error) {
       const [orderCode, ...stockCodes] = cancellationCodes(error);

@@ -5,8 +5,9 @@
  *
  * Contract with the state machine (lib/constructs/order-workflow.ts):
  * - execution name = order id, input `{ orderId, completeAfterSeconds, fulfillmentSlaSeconds,
- *   authenticationTimeoutSeconds, orderKey, completedStatusPartition }` (the waits'
- *   TimeoutSecondsPath, and what `Auto-complete` writes the order item with);
+ *   authenticationTimeoutSeconds, orderKey, completedStatusPartition, correlationId? }` (the
+ *   waits' TimeoutSecondsPath, what `Auto-complete` writes the order item with, and the order's
+ *   correlation id for the tasks' logs);
  * - Pay reports through its own token: success with the fulfillment request, or a failure named
  *   PaymentRequiresAction / PaymentFailed;
  * - the waits' task tokens sit on the order under `tokens.<kind>`; resuming `authentication`
@@ -46,6 +47,8 @@ export interface OrderWorkflowInput {
   readonly orderKey: { readonly pk: string; readonly sk: string };
   /** The status index partition `Auto-complete` moves the order to. */
   readonly completedStatusPartition: string;
+  /** The order's correlation id (its checkout's request id), for the tasks' logs. */
+  readonly correlationId?: string;
 }
 
 /**
@@ -60,7 +63,7 @@ export class OrderNotWaiting extends Conflict {
 }
 
 /** The execution input for an order (exported for tests and the local stack). */
-export function workflowInput(orderId: string): OrderWorkflowInput {
+export function workflowInput(orderId: string, correlationId?: string): OrderWorkflowInput {
   return {
     orderId,
     completeAfterSeconds: timeoutSeconds(env.completeAfterSeconds),
@@ -68,6 +71,7 @@ export function workflowInput(orderId: string): OrderWorkflowInput {
     authenticationTimeoutSeconds: timeoutSeconds(env.authenticationTimeoutSeconds),
     orderKey: orderKeys.order(orderId),
     completedStatusPartition: orderKeys.statusPartition('COMPLETED'),
+    ...(correlationId ? { correlationId } : {}),
   };
 }
 
@@ -80,14 +84,15 @@ function timeoutSeconds(seconds: number): number {
  * Starts the order's execution (name = order id). Starting it again is success: Step Functions
  * answers a same-name, same-input start with the running execution, and ExecutionAlreadyExists
  * (same name, other input, e.g. after a settings change) still means the order has its workflow.
+ * Every starter passes the order's own correlation id, so their inputs agree.
  */
-export async function startOrderWorkflow(orderId: string): Promise<void> {
+export async function startOrderWorkflow(orderId: string, correlationId?: string): Promise<void> {
   try {
     await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: env.stateMachineArn,
         name: orderId,
-        input: JSON.stringify(workflowInput(orderId)),
+        input: JSON.stringify(workflowInput(orderId, correlationId)),
       }),
     );
   } catch (error) {

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueId } from '../../../lib/consumers';
 import { env } from '../../shared/env';
+import { correlationAttributes } from '../../shared/observability';
 
 /**
  * The SQS client, created once per process. Like the DynamoDB client it names no endpoint: the
@@ -10,26 +11,36 @@ import { env } from '../../shared/env';
  */
 export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 
+/** A JSON message and the correlation id it carries as its `correlationId` attribute. */
+export interface OutgoingMessage {
+  readonly body: unknown;
+  readonly correlationId?: string;
+}
+
 /** Sends `body` as one JSON message to one of the stack's queues (e.g. 'StripeWebhooks'). */
-export async function sendJson(queue: QueueId, body: unknown): Promise<string | undefined> {
+export async function sendJson(queue: QueueId, { body, correlationId }: OutgoingMessage): Promise<string | undefined> {
   const { MessageId } = await sqs.send(
-    new SendMessageCommand({ QueueUrl: env.queueUrl(queue), MessageBody: JSON.stringify(body) }),
+    new SendMessageCommand({ QueueUrl: env.queueUrl(queue), MessageBody: JSON.stringify(body), MessageAttributes: correlationAttributes(correlationId) }),
   );
   return MessageId;
 }
 
 /**
- * Sends each body as one JSON message, ten per SendMessageBatch call, in order. Throws when any
- * message was not accepted, so the caller's event source retries (consumers dedupe by event id).
+ * Sends each message as one JSON message, ten per SendMessageBatch call, in order. Throws when
+ * any message was not accepted, so the caller's event source retries (consumers dedupe by event id).
  */
-export async function sendJsonBatch(queue: QueueId, bodies: readonly unknown[]): Promise<void> {
+export async function sendJsonBatch(queue: QueueId, messages: readonly OutgoingMessage[]): Promise<void> {
   const url = env.queueUrl(queue);
-  for (let i = 0; i < bodies.length; i += 10) {
-    const chunk = bodies.slice(i, i + 10);
+  for (let i = 0; i < messages.length; i += 10) {
+    const chunk = messages.slice(i, i + 10);
     const { Failed = [] } = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: url,
-        Entries: chunk.map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) })),
+        Entries: chunk.map(({ body, correlationId }, n) => ({
+          Id: String(n),
+          MessageBody: JSON.stringify(body),
+          MessageAttributes: correlationAttributes(correlationId),
+        })),
       }),
     );
     if (Failed.length) throw new Error(`SQS refused ${Failed.length} message(s): ${Failed.map((f) => f.Code).join(', ')}`);

@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
 import { stripeSettings } from './config';
+import { logger } from '../../shared/logger';
 import { PaymentProviderMisconfigured } from './errors';
 
 /**
@@ -23,19 +24,42 @@ let client: Promise<Stripe> | undefined;
 export function stripeClient(): Promise<Stripe> {
   client ??= stripeSettings().then(
     ({ secretKey, apiUrl }) =>
-      new Stripe(secretKey, {
-        apiVersion: STRIPE_API_VERSION,
-        maxNetworkRetries: 3,
-        timeout: 20_000,
-        appInfo: { name: 'crowdstart' },
-        ...(apiUrl ? endpointOf(apiUrl) : {}),
-      }),
+      logCalls(
+        new Stripe(secretKey, {
+          apiVersion: STRIPE_API_VERSION,
+          maxNetworkRetries: 3,
+          timeout: 20_000,
+          appInfo: { name: 'crowdstart' },
+          ...(apiUrl ? endpointOf(apiUrl) : {}),
+        }),
+      ),
     (error: unknown) => {
       client = undefined; // not cached: the next call reads the configuration again
       throw error;
     },
   );
   return client;
+}
+
+/**
+ * One log line per Stripe call (its request id, idempotency key, status and time), carrying
+ * the invocation's correlation id like every other line: the order's Stripe calls are part of
+ * its story in the logs, and Stripe's request id finds the call in the Stripe Dashboard.
+ */
+function logCalls(stripe: Stripe): Stripe {
+  stripe.on('response', (response: Stripe.ResponseEvent) =>
+    logger.info('Stripe call', {
+      stripe: {
+        method: response.method,
+        path: response.path,
+        status: response.status,
+        requestId: response.request_id,
+        idempotencyKey: response.idempotency_key,
+        elapsedMs: response.elapsed,
+      },
+    }),
+  );
+  return stripe;
 }
 
 /** STRIPE_API_URL (the local Stripe server) as the SDK's host, port and protocol. */

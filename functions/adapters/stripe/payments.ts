@@ -35,6 +35,8 @@ export interface ChargeOrderInput {
   readonly offSession?: boolean;
   /** 1 for the first payment attempt of the order; a retry with another card needs a new attempt number. */
   readonly attempt?: number;
+  /** The order's correlation id: kept in the intent's metadata, so its webhooks carry it back. */
+  readonly correlationId?: string;
 }
 
 /** A card decline is a result, not an error: the order moves to PAYMENT_FAILED with the reason. */
@@ -72,7 +74,7 @@ export async function chargeOrder(input: ChargeOrderInput): Promise<ChargeResult
     payment_method: input.paymentMethodId,
     allowed_payment_method_types: ['card'],
     capture_method: 'automatic',
-    metadata: { orderId: input.orderId },
+    metadata: { orderId: input.orderId, ...(input.correlationId ? { correlationId: input.correlationId } : {}) },
     ...(input.stripeCustomerId ? { customer: input.stripeCustomerId } : {}),
   };
   // Stripe takes return_url and off_session on a create only with confirm=true: they go here.
