@@ -150,12 +150,18 @@ describe('the HTTP API', () => {
       for (const write of TABLE_WRITES) expect(actions.has(write)).toBe(false);
     });
 
-    it('gives GET /health DescribeTable and nothing else', () => {
+    it('gives GET /health DescribeTable and nothing else beyond its logs and traces', () => {
       // Prepare
       const health = ROUTES.find((r) => r.path === '/health')!;
 
       // Assess
-      expect([...actionsOfRole(templateOf(functionOf(health)), roleId(functionOf(health)))].sort()).toEqual(['dynamodb:DescribeTable', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect([...actionsOfRole(templateOf(functionOf(health)), roleId(functionOf(health)))].sort()).toEqual([
+        'dynamodb:DescribeTable',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
     });
   });
 });
