@@ -336,7 +336,7 @@ export interface OrderView {
   readonly updatedAt: string;
 }
 
-/** The public view of an order; picks fields explicitly so stored extras (tokens, keys) never leak. */
+/** The view of an order anyone entitled to it may see (staff included); picks fields explicitly so stored extras (tokens, keys, the client secret) never leak. */
 export function toOrderView(order: Order): OrderView {
   const { id, status, total, shippingAddress, payment, fulfillment, attention, refund, history, createdAt, updatedAt } = order;
   return {

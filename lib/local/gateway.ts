@@ -77,7 +77,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
   }
   if (url.pathname === DEMO_TOKEN_PATH && req.method === 'POST') return answerDemoToken(req, res, identity, requestId);
-  if (serveStorefront(req.method, url.pathname, res)) return;
+  // The path as sent, not as URL parsing resolved it: `/products/..` names no page of the storefront.
+  if (serveStorefront(req.method, (req.url ?? '').split('?')[0]!, res, requestId)) return;
   const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
   const body = await readBody(req);

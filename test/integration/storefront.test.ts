@@ -4,6 +4,7 @@
  * pm_card_authenticationRequired through the bank's challenge page and back, and both orders
  * reach PAID. The page calls the public API only: no `/_local` helper, nothing off this machine.
  */
+import { request as httpRequest } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { apiClient, unique } from '../../bin/support/api';
 import { engineUrl } from '../../bin/support/orders';
@@ -54,6 +55,24 @@ async function placeOrder(page: Page, sku: string, card: string): Promise<void> 
   await page.click('#checkout');
 }
 
+/** A GET with the path exactly as written (fetch would resolve dot segments before sending). */
+function rawGet(path: string): Promise<{ status: number; type?: string; requestId?: string; code?: string }> {
+  const { hostname, port } = new URL(api.url);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: hostname, port, path, method: 'GET' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const code = res.headers['content-type']?.includes('json') ? (JSON.parse(text) as { error?: { code?: string } }).error?.code : undefined;
+        resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], requestId: res.headers['x-request-id'] as string | undefined, code });
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 const orderIdIn = (url: string) => new URL(url).searchParams.get('order')!;
 
 describe('the storefront', () => {
@@ -102,6 +121,14 @@ describe('the storefront', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('serves its own files only, by the path as sent: a dot segment or a file outside its folder is no page of it', async () => {
+    const [page, script, dotted, outside] = await Promise.all([rawGet('/'), rawGet('/storefront/app.js'), rawGet('/products/..'), rawGet('/storefront/serve.ts')]);
+
+    expect([page.status, page.type, page.requestId]).toEqual([200, 'text/html; charset=utf-8', expect.any(String)]);
+    expect([script.status, script.type]).toEqual([200, 'text/javascript; charset=utf-8']);
+    for (const refused of [dotted, outside]) expect([refused.status, refused.code]).toEqual([404, 'ROUTE_NOT_FOUND']);
+  });
 
   it('signs in demo customers only: a token for a name, never the admin role, and a bad name refused', async () => {
     const signIn = (customer: unknown) =>

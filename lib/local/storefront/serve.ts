@@ -22,7 +22,7 @@ const FILES = new Map(
 );
 
 /** Answers a GET for one of the storefront's files; false when the path is not one. */
-export function serveStorefront(method: string | undefined, pathname: string, res: ServerResponse): boolean {
+export function serveStorefront(method: string | undefined, pathname: string, res: ServerResponse, requestId: string): boolean {
   const file = method === 'GET' || method === 'HEAD' ? FILES.get(pathname) : undefined;
   if (!file) return false;
   const body = readFileSync(file); // read per request, so an edited page shows on reload
@@ -30,6 +30,7 @@ export function serveStorefront(method: string | undefined, pathname: string, re
     'content-type': TYPES[extname(file)]!,
     'content-length': body.length,
     'cache-control': 'no-cache',
+    'x-request-id': requestId,
     // The page talks to this origin only; Stripe.js (js.stripe.com) only when a real key is configured.
     'content-security-policy':
       "default-src 'self'; script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; connect-src 'self' https://api.stripe.com; img-src 'self' data:",
