@@ -80,6 +80,8 @@ export class CrowdstartStack extends Stack {
         [ENV.completeAfterSeconds]: String(settings.completeAfterSeconds),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         [ENV.fulfillmentSlaSeconds]: String(settings.fulfillmentSlaSeconds),
+        ...(settings.stripePublishableKey ? { [ENV.stripePublishableKey]: settings.stripePublishableKey } : {}),
+        ...(settings.paymentReturnUrl ? { [ENV.paymentReturnUrl]: settings.paymentReturnUrl } : {}),
       },
     });
 

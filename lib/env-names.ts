@@ -27,4 +27,8 @@ export const ENV = {
   stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET',
   /** Another Stripe API base URL, e.g. the local Stripe server. */
   stripeApiUrl: 'STRIPE_API_URL',
+  /** Stripe's publishable key for clients (tenant setting stripePublishableKey), served by GET /config. */
+  stripePublishableKey: 'STRIPE_PUBLISHABLE_KEY',
+  /** Stripe's return_url after 3-D Secure, `{orderId}` in it replaced (tenant setting paymentReturnUrl). */
+  paymentReturnUrl: 'PAYMENT_RETURN_URL',
 } as const;

@@ -55,6 +55,8 @@ const ORDER_ACTION: RouteResource[] = ['workflow:callback', 'workflow:read'];
 
 export const ROUTES = [
   route('GET', '/health', 'health', 'public', ['table:describe']),
+  // What a client needs to start (Stripe's publishable key): settings only, it touches nothing
+  route('GET', '/config', 'get-config', 'public'),
 
   // Catalog and search
   route('GET', '/products', 'list-products', 'public', [...READ, INDEX]),

@@ -51,6 +51,15 @@ export interface TenantSettings {
   readonly stripeSecretName: string;
   /** Secrets Manager name of the webhook signing secret (`whsec_…`), apart so the webhook function cannot read the secret key. */
   readonly stripeWebhookSecretName: string;
+  /** Stripe's publishable key (`pk_test_…`, `pk_live_…`; public by design), which GET /config gives clients for Stripe.js. */
+  readonly stripePublishableKey?: string;
+  /**
+   * Stripe's `return_url` for 3-D Secure: the storefront's page of the order, where the customer's
+   * browser comes back after the bank's challenge; `{orderId}` is replaced by the order's id.
+   * Undefined: no return_url, and the client finishes the step with Stripe.js and the client secret.
+   * The local stack always uses its own storefront (`http://localhost:<PORT>/?order={orderId}`).
+   */
+  readonly paymentReturnUrl?: string;
   readonly throttle: ThrottleSettings;
   /** CloudWatch Logs retention for function and access logs; one of the values CloudWatch accepts. */
   readonly logRetentionDays: number;
@@ -148,6 +157,7 @@ export const TENANTS: Readonly<Record<string, TenantOverrides>> = {
     throttle: { rateLimit: 200, burstLimit: 400 },
     logRetentionDays: 90,
     corsAllowOrigins: ['https://shop.acme.example'],
+    paymentReturnUrl: 'https://shop.acme.example/orders/{orderId}',
   },
   globex: {
     production: true,
@@ -164,6 +174,7 @@ export const TENANTS: Readonly<Record<string, TenantOverrides>> = {
     holdTtlSeconds: 600,
     completeAfterSeconds: 21 * DAY,
     corsAllowOrigins: ['https://store.globex.example'],
+    paymentReturnUrl: 'https://store.globex.example/account/orders/{orderId}',
   },
 };
 
@@ -222,6 +233,12 @@ function validate(s: TenantSettings): void {
   }
   if (!s.stripeSecretName) problems.push('stripeSecretName must not be empty');
   if (!s.stripeWebhookSecretName) problems.push('stripeWebhookSecretName must not be empty');
+  if (s.stripePublishableKey !== undefined && !/^pk_(test|live)_[A-Za-z0-9_]+$/.test(s.stripePublishableKey)) {
+    problems.push(`stripePublishableKey must be a pk_test_… or pk_live_… key, got ${s.stripePublishableKey}`);
+  }
+  if (s.paymentReturnUrl !== undefined && !isReturnUrl(s.paymentReturnUrl)) {
+    problems.push(`paymentReturnUrl must be an https URL (http only for localhost), got ${s.paymentReturnUrl}`);
+  }
   if (s.jwt && (!/^https:\/\//.test(s.jwt.issuer) || s.jwt.audience.length === 0)) {
     problems.push('jwt needs an https issuer and at least one audience');
   }
@@ -236,4 +253,14 @@ function validate(s: TenantSettings): void {
   if (s.account !== undefined && !/^\d{12}$/.test(s.account)) problems.push(`account must be 12 digits, got ${s.account}`);
   if (s.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail)) problems.push(`alarmEmail is not an e-mail address: ${s.alarmEmail}`);
   if (problems.length) throw new Error(`Invalid settings for tenant '${s.tenant}':\n  ${problems.join('\n  ')}`);
+}
+
+/** Stripe needs an absolute URL; the customer's browser carries their client secret to it, so https (http only on this machine). */
+function isReturnUrl(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url.replaceAll('{orderId}', 'ord_x'));
+    return protocol === 'https:' || (protocol === 'http:' && ['localhost', '127.0.0.1'].includes(hostname));
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { resourceId } from '../domain/customer';
-import { toOrderView } from '../domain/order';
+import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder, cancelDirectly } from '../application/order-actions';
 
@@ -20,5 +20,5 @@ export const handler = apiHandler(routeSpec('cancel-order', { params: z.object({
     cause,
     direct: (placed) => cancelDirectly(placed, 'OrderCancelled', cause),
   });
-  return { statusCode: 202, body: toOrderView(order) };
+  return { statusCode: 202, body: toOwnerOrderView(order) };
 });

@@ -5,7 +5,7 @@ import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
 import { addressSchema, paymentMethodIdSchema, resourceId, type Address } from '../domain/customer';
 import { NotFound, ValidationFailed } from '../domain/errors';
-import { toOrderView } from '../domain/order';
+import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { logger } from '../shared/logger';
 import { countBusinessEvent } from '../shared/observability';
@@ -32,7 +32,7 @@ export const handler = apiHandler(routeSpec('checkout', { body: checkoutSchema, 
     countBusinessEvent('ordersPlaced', { correlationId: order.correlationId });
     await startOrderWorkflow(order.id, order.correlationId).catch((error: unknown) => logger.warn('Workflow start left to the stream', { orderId: order.id, error: error as Error }));
   }
-  return { statusCode: 202, body: toOrderView(order), headers: { location: `/orders/${order.id}` } };
+  return { statusCode: 202, body: toOwnerOrderView(order), headers: { location: `/orders/${order.id}` } };
 });
 
 async function shippingAddressOf(customerId: string, body: { shippingAddress?: Address; addressId?: string }): Promise<Address> {

@@ -20,6 +20,12 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export type PaymentStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'refunded' | 'canceled';
 
+/** Stripe's `next_action.redirect_to_url`: the bank's challenge page, which returns to the return_url. */
+export interface PaymentNextAction {
+  readonly type: 'redirect_to_url';
+  readonly url: string;
+}
+
 export interface OrderLine {
   readonly sku: string;
   readonly productId: string;
@@ -41,6 +47,10 @@ export interface Order {
     readonly paymentMethodId: string;
     readonly stripeCustomerId?: string;
     readonly declineCode?: string;
+    /** The PaymentIntent's client secret, kept for the owner's 3-D Secure step (Stripe.js takes it). */
+    readonly clientSecret?: string;
+    /** Where the owner's browser goes for 3-D Secure, when the charge needed it and had a return_url. */
+    readonly nextAction?: PaymentNextAction;
   };
   readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
   /** Set once the workflow gave up on the order (see {@link OrderAttention}). */
@@ -317,7 +327,14 @@ export interface OrderView {
   readonly items: readonly OrderLine[];
   readonly total: Money;
   readonly shippingAddress: Address;
-  readonly payment: { readonly status: PaymentStatus; readonly paymentIntentId: string | null; readonly declineCode?: string };
+  readonly payment: {
+    readonly status: PaymentStatus;
+    readonly paymentIntentId: string | null;
+    readonly declineCode?: string;
+    /** Owner's view only, while REQUIRES_ACTION ({@link toOwnerOrderView}). */
+    readonly clientSecret?: string;
+    readonly nextAction?: PaymentNextAction;
+  };
   readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
   /** The step the workflow gave up at; its `cause` only in staff views ({@link toAdminOrderView}). */
   readonly attention?: Omit<OrderAttention, 'cause'> & { readonly cause?: string };
@@ -327,7 +344,7 @@ export interface OrderView {
   readonly updatedAt: string;
 }
 
-/** The public view of an order; picks fields explicitly so stored extras (tokens, keys) never leak. */
+/** The view of an order anyone entitled to it may see (staff included); picks fields explicitly so stored extras (tokens, keys, the client secret) never leak. */
 export function toOrderView(order: Order): OrderView {
   const { id, status, total, shippingAddress, payment, fulfillment, attention, refund, history, createdAt, updatedAt } = order;
   return {
@@ -349,6 +366,25 @@ export function toOrderView(order: Order): OrderView {
     history: history.map(({ status: s, at }) => ({ status: s, at })),
     createdAt,
     updatedAt,
+  };
+}
+
+/**
+ * The order as its customer sees it: the public view, plus what a client needs to finish 3-D
+ * Secure while the order waits for it (the redirect and the PaymentIntent's client secret, which
+ * lets whoever holds it confirm the payment, so no other view ever shows it).
+ */
+export function toOwnerOrderView(order: Order): OrderView {
+  const view = toOrderView(order);
+  const { clientSecret, nextAction } = order.payment;
+  if (order.status !== 'REQUIRES_ACTION' || !clientSecret) return view;
+  return {
+    ...view,
+    payment: {
+      ...view.payment,
+      clientSecret,
+      ...(nextAction ? { nextAction: { type: nextAction.type, url: nextAction.url } } : {}),
+    },
   };
 }
 

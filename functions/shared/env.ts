@@ -51,6 +51,14 @@ export const env = {
   get stateMachineArn(): string {
     return required(ENV.stateMachineArn);
   },
+  /** Stripe's publishable key for clients (tenant setting stripePublishableKey); undefined when none is set. */
+  get stripePublishableKey(): string | undefined {
+    return process.env[ENV.stripePublishableKey] || undefined;
+  },
+  /** Where an order's customer returns after 3-D Secure (tenant setting paymentReturnUrl); undefined when none is set. */
+  paymentReturnUrl(orderId: string): string | undefined {
+    return process.env[ENV.paymentReturnUrl]?.replaceAll('{orderId}', encodeURIComponent(orderId)) || undefined;
+  },
   /** The URL of one of the stack's queues; set next to the send grant. */
   queueUrl(queue: QueueId): string {
     return required(QUEUES.find(({ id }) => id === queue)!.urlEnvVar);

@@ -1,7 +1,8 @@
 /**
  * `Pay` (Lambda, .waitForTaskToken): charges the order's total with its payment method
  * (idempotency key order-<id>-pay, so a retry or a re-run after a restart finds the first
- * PaymentIntent), keeps the PaymentIntent on the order with its link item, then settles the order
+ * PaymentIntent), keeps the PaymentIntent on the order with its link item (and, when 3-D Secure is
+ * needed, the client secret and the redirect the customer's client follows), then settles the order
  * and reports through its own task token, so the workflow needs no Choice and no status step:
  * succeeded → PAID (the reservation sold), resumed with the fulfillment request; a decline →
  * PAYMENT_FAILED (the reservation released), failed with PaymentFailed; 3-D Secure → failed with
@@ -13,6 +14,7 @@ import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { savePaymentIntent, transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { failWaitingOrder, resumeWaitingOrder } from '../adapters/sfn/order-workflow';
 import { OrderCancelled } from '../domain/order';
+import { env } from '../shared/env';
 import { logger } from '../shared/logger';
 import { observedHandler, useCorrelationId } from '../shared/observability';
 import { fulfillmentRequestOf, type PaymentOutcome, type WaitEvent } from './state';
@@ -59,6 +61,7 @@ async function charge(orderId: string): Promise<PaymentOutcome> {
     default:
       break;
   }
+  const returnUrl = env.paymentReturnUrl(orderId);
   const result = await chargeOrder({
     orderId,
     amount: order.total.amount,
@@ -66,8 +69,15 @@ async function charge(orderId: string): Promise<PaymentOutcome> {
     paymentMethodId: order.payment.paymentMethodId,
     correlationId: order.correlationId,
     ...(order.payment.stripeCustomerId ? { stripeCustomerId: order.payment.stripeCustomerId } : {}),
+    // On session: the customer has just checked out, so 3-D Secure sends them to the bank's page and back to the storefront.
+    ...(returnUrl ? { returnUrl } : {}),
   });
-  if (result.paymentIntentId) await savePaymentIntent(orderId, result.paymentIntentId);
+  // What the owner's client needs to finish 3-D Secure (the owner's order view shows it while REQUIRES_ACTION).
+  const authentication =
+    result.status === 'requires_action' && result.clientSecret
+      ? { clientSecret: result.clientSecret, ...(result.redirectUrl ? { nextAction: { type: 'redirect_to_url' as const, url: result.redirectUrl } } : {}) }
+      : undefined;
+  if (result.paymentIntentId) await savePaymentIntent(orderId, result.paymentIntentId, authentication);
   logger.info('Order charged', { orderId, outcome: result.status, paymentIntentId: result.paymentIntentId });
   if (result.status === 'failed') return { outcome: 'failed', declineCode: result.declineCode ?? result.failureCode };
   return { outcome: result.status };

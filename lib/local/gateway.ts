@@ -4,10 +4,11 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ROUTES, type RouteDefinition } from '../routes';
-import type { LocalIdentity } from './identity';
+import { DEMO_TOKEN_PATH, demoToken, type LocalIdentity } from './identity';
 import { serveConsole } from './console';
 import { invokeFunction } from './lambda-runtime';
 import { listen } from './ports';
+import { serveStorefront } from './storefront/serve';
 
 /** API Gateway's own payload limit for HTTP APIs, checked before the authorizer. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -38,7 +39,8 @@ export interface GatewayOptions {
 /**
  * The API Gateway HTTP API, locally: matches the route table, checks the bearer token as the
  * JWT authorizer would, turns the request into a payload-2.0 event and invokes the route's
- * unchanged handler module. Also serves the local issuer's JWKS.
+ * unchanged handler module. Also serves the local issuer's JWKS and demo sign-in, and the local
+ * storefront at `/` (lib/local/storefront/).
  */
 export async function startGateway(options: GatewayOptions): Promise<{ server: Server; port: number }> {
   const routes = compileRoutes(ROUTES);
@@ -76,6 +78,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
   }
   if (await serveConsole(req, res, url)) return; // local only, like the AWS console it stands in for
+  if (url.pathname === DEMO_TOKEN_PATH && req.method === 'POST') return answerDemoToken(req, res, identity, requestId);
+  // The path as sent, not as URL parsing resolved it: `/products/..` names no page of the storefront.
+  if (serveStorefront(req.method, (req.url ?? '').split('?')[0]!, res, requestId)) return;
   const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
   const body = await readBody(req);
@@ -87,6 +92,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) return tooLarge();
   const result = (await invokeFunction(`api/${match.route.handler}`, event)) as APIGatewayProxyStructuredResultV2;
   sendResult(res, result);
+}
+
+/** The local storefront's demo sign-in (identity.ts): a customer token for a name. */
+async function answerDemoToken(req: IncomingMessage, res: ServerResponse, identity: LocalIdentity, requestId: string) {
+  const result = await demoToken(identity, (await readBody(req)) ?? '');
+  if ('refused' in result) return sendError(res, 400, 'VALIDATION_FAILED', result.refused, requestId);
+  return sendJson(res, 200, result, requestId);
 }
 
 /** The JWT authorizer: bearer token, signature, issuer, audience, expiry. */

@@ -69,3 +69,28 @@ async function loadOrCreateKey(file: string): Promise<JWK> {
   writeFileSync(file, JSON.stringify(jwk), { mode: 0o600 });
   return jwk;
 }
+
+/**
+ * Local only: `POST /auth/demo-token` `{ "customer": "alice" }` answers `{ token, expiresIn }`, a
+ * customer token (never an admin one) for the local storefront's "sign in as a demo customer",
+ * as `npm run token` prints. The local issuer is a stand-in for the tenant's identity provider
+ * (Cognito's hosted sign-in on AWS), so no deployed stack has this endpoint.
+ */
+export const DEMO_TOKEN_PATH = '/auth/demo-token';
+const DEMO_TOKEN_SECONDS = 12 * 3600;
+const DEMO_CUSTOMER = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The token for a demo sign-in's body, or why the body is refused. */
+export async function demoToken(identity: LocalIdentity, body: string): Promise<{ token: string; expiresIn: number } | { refused: string }> {
+  let customer: unknown;
+  try {
+    customer = (JSON.parse(body || '{}') as { customer?: unknown }).customer;
+  } catch {
+    return { refused: 'The body is not JSON.' };
+  }
+  if (typeof customer !== 'string' || !DEMO_CUSTOMER.test(customer)) {
+    return { refused: 'customer must be 1 to 64 letters, digits, "-" or "_".' };
+  }
+  return { token: await identity.sign({ sub: customer, ttlSeconds: DEMO_TOKEN_SECONDS }), expiresIn: DEMO_TOKEN_SECONDS };
+}
+

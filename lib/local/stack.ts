@@ -20,6 +20,11 @@ import { startStripeServer, type StripeServer } from './stripe/server';
 export const LOCAL_TABLE_NAME = 'crowdstart-local';
 /** The key handlers use against the local Stripe server (it accepts any sk_test_ key). */
 const LOCAL_STRIPE_KEY = 'sk_test_crowdstart_local';
+/**
+ * GET /config's publishable key with the local Stripe server: `pk_test_local…` tells a client
+ * (the storefront) that no Stripe.js exists for it, so it loads nothing from the internet.
+ */
+export const LOCAL_PUBLISHABLE_KEY = 'pk_test_local_crowdstart';
 
 export interface LocalStackOptions {
   /** HTTP API port; 0 takes a free one. */
@@ -110,6 +115,8 @@ async function startEngines(
     return new Promise((done) => gateway.server.close(() => done()));
   });
   identity = await loadIdentity(dataDir, localIssuer(gateway.port));
+  // 3-D Secure returns to the local storefront's page of the order; PAYMENT_RETURN_URL overrides.
+  process.env[ENV.paymentReturnUrl] ??= `http://localhost:${gateway.port}/?order={orderId}`;
   const stripe = await startLocalStripe(dataDir, `http://localhost:${gateway.port}/webhooks/stripe`);
   if (stripe) started.push(stripe.stop);
   // After Stripe and SQS: executions a previous run left RUNNING resume as soon as it starts.
@@ -162,12 +169,17 @@ function applyHoldSettings(settings: TenantSettings): void {
 
 /**
  * The local Stripe server, unless STRIPE_SECRET_KEY names a real test account (then the same
- * handlers talk to Stripe and STRIPE_WEBHOOK_SECRET must come from the environment too).
+ * handlers talk to Stripe, and STRIPE_WEBHOOK_SECRET and STRIPE_PUBLISHABLE_KEY come from the
+ * environment too, the publishable key else from the tenant's settings).
  * STRIPE_FAILURE_RATE (0..1) makes that share of Stripe calls fail as lost responses.
  */
 async function startLocalStripe(dataDir: string, webhookUrl: string): Promise<StripeServer | undefined> {
   const configuredKey = process.env[ENV.stripeSecretKey];
-  if (configuredKey && configuredKey !== LOCAL_STRIPE_KEY) return undefined;
+  if (configuredKey && configuredKey !== LOCAL_STRIPE_KEY) {
+    const tenantKey = localTenantSettings().stripePublishableKey; // the account's pk_test_…
+    if (tenantKey) process.env[ENV.stripePublishableKey] ??= tenantKey;
+    return undefined;
+  }
   const server = await startStripeServer({
     port: 0,
     dataDir,
@@ -179,6 +191,7 @@ async function startLocalStripe(dataDir: string, webhookUrl: string): Promise<St
     [ENV.stripeApiUrl]: server.url,
     [ENV.stripeSecretKey]: LOCAL_STRIPE_KEY,
     [ENV.stripeWebhookSecret]: server.webhookSecret,
+    [ENV.stripePublishableKey]: LOCAL_PUBLISHABLE_KEY,
   });
   return server;
 }

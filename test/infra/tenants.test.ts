@@ -96,7 +96,7 @@ describe('tenant stacks', () => {
       /\/Properties\/DefaultRouteSettings\/Throttling(Rate|Burst)Limit$/,
       /\/Properties\/RetentionInDays$/,
       /\/Properties\/CorsConfiguration\/AllowOrigins\/\d+$/,
-      /\/Properties\/Environment\/Variables\/(CROWDSTART_TENANT|HOLD_TTL_SECONDS|COMPLETE_AFTER_SECONDS|STRIPE_SECRET_NAME|STRIPE_WEBHOOK_SECRET_NAME)$/,
+      /\/Properties\/Environment\/Variables\/(CROWDSTART_TENANT|HOLD_TTL_SECONDS|COMPLETE_AFTER_SECONDS|STRIPE_SECRET_NAME|STRIPE_WEBHOOK_SECRET_NAME|PAYMENT_RETURN_URL|STRIPE_PUBLISHABLE_KEY)$/,
       /\/Properties\/Tags\/(crowdstart:tenant|\d+\/Value)$/,
       /Policy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Resource(\/|$)/, // the Stripe secret's name
       /^\/Resources\/MonitoringAlarmTopic/, // named after the tenant, e-mails its alarm address
@@ -204,5 +204,24 @@ describe('tenant settings', () => {
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) expect(fn.Properties.Environment.Variables.FULFILLMENT_SLA_SECONDS).toBe('172800');
     expect(() => resolveSettings('acme', { acme: { fulfillmentSlaSeconds: 0 } })).toThrow(/fulfillmentSlaSeconds/);
+  });
+
+  it("pass Stripe's publishable key and the 3-D Secure return URL to the functions, and refuse a secret key or a plain-http return URL", () => {
+    // Prepare
+    const overrides = { acme: { stripePublishableKey: 'pk_live_acme123' } };
+    const { template } = synthTenant('acme', { overrides, stackId: 'Crowdstart-pk' });
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.TABLE_NAME);
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        STRIPE_PUBLISHABLE_KEY: 'pk_live_acme123',
+        PAYMENT_RETURN_URL: 'https://shop.acme.example/orders/{orderId}',
+      });
+    }
+    expect(() => resolveSettings('acme', { acme: { stripePublishableKey: 'sk_live_oops' } })).toThrow(/stripePublishableKey/);
+    expect(() => resolveSettings('acme', { acme: { paymentReturnUrl: 'http://shop.acme.example/orders/{orderId}' } })).toThrow(/paymentReturnUrl/);
+    expect(resolveSettings('initech', { initech: { paymentReturnUrl: 'http://localhost:3000/?order={orderId}' } }).paymentReturnUrl).toContain('localhost');
   });
 });

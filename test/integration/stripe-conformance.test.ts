@@ -181,6 +181,89 @@ describe('test cards (docs.stripe.com/testing)', () => {
   });
 });
 
+describe('3-D Secure (docs.stripe.com/payments/3d-secure, docs.stripe.com/payments/save-during-payment)', () => {
+  /** Submits the challenge page's form as the browser would, without following the redirect. */
+  const submitChallenge = (url: string, outcome: 'succeed' | 'fail') =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}`, redirect: 'manual' });
+
+  test('return_url must be a URL, on a PaymentIntent and a SetupIntent: 400 url_invalid', async () => {
+    const customer = await stripe.customers.create();
+    const payment = await rejection(stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true, return_url: 'shop.test/back' }));
+    const setup = await rejection(
+      stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'], return_url: 'not a url' }),
+    );
+    for (const refused of [payment, setup]) expect([refused.statusCode, refused.code, refused.param]).toEqual([400, 'url_invalid', 'return_url']);
+  });
+
+  test('on session with a return_url: redirect_to_url, whose page returns to the return_url with the intent, its client secret and redirect_status', async () => {
+    // Prepare
+    const intent = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_authenticationRequired', confirm: true, return_url: 'https://shop.test/orders/1?x=y' });
+    const redirect = intent.next_action?.redirect_to_url;
+
+    // Act
+    const page = await fetch(redirect!.url!);
+    const answer = await submitChallenge(redirect!.url!, 'succeed');
+
+    // Assess
+    expect([intent.status, intent.next_action?.type, redirect?.return_url]).toEqual(['requires_action', 'redirect_to_url', 'https://shop.test/orders/1?x=y']);
+    expect(page.status).toBe(200);
+    expect(answer.status).toBe(303);
+    const back = new URL(answer.headers.get('location')!);
+    expect(Object.fromEntries(back.searchParams)).toEqual({
+      x: 'y',
+      payment_intent: intent.id,
+      payment_intent_client_secret: intent.client_secret,
+      redirect_status: 'succeeded',
+    });
+    expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('succeeded');
+  });
+
+  test('a failed challenge returns with redirect_status=failed and the intent needs another card', async () => {
+    const intent = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_authenticationRequired', confirm: true, return_url: 'https://shop.test/r' });
+
+    const answer = await submitChallenge(intent.next_action!.redirect_to_url!.url!, 'fail');
+
+    expect(new URL(answer.headers.get('location')!).searchParams.get('redirect_status')).toBe('failed');
+    const failed = await stripe.paymentIntents.retrieve(intent.id);
+    expect([failed.status, failed.last_payment_error?.code]).toEqual(['requires_payment_method', 'payment_intent_authentication_failure']);
+  });
+
+  test('without a return_url the next action is use_stripe_sdk, for Stripe.js to handle in page', async () => {
+    const intent = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_authenticationRequired', confirm: true });
+    expect([intent.status, intent.next_action?.type]).toEqual(['requires_action', 'use_stripe_sdk']);
+  });
+
+  test('setup_future_usage=off_session saves the card on the customer with the payment, and it then pays off session', async () => {
+    // Prepare
+    const customer = await stripe.customers.create();
+    const onSession = await stripe.paymentIntents.create({
+      ...card,
+      customer: customer.id,
+      payment_method: 'pm_card_authenticationRequiredOnSetup',
+      setup_future_usage: 'off_session',
+      confirm: true,
+      return_url: 'https://shop.test/r',
+    });
+    await submitChallenge(onSession.next_action!.redirect_to_url!.url!, 'succeed');
+    const paid = await stripe.paymentIntents.retrieve(onSession.id);
+
+    // Act
+    const later = await stripe.paymentIntents.create({ ...card, customer: customer.id, payment_method: String(paid.payment_method), confirm: true, off_session: true });
+
+    // Assess
+    expect([onSession.status, paid.status]).toEqual(['requires_action', 'succeeded']);
+    expect((await stripe.customers.listPaymentMethods(customer.id)).data.map((m) => m.id)).toEqual([paid.payment_method]);
+    expect(later.status).toBe('succeeded');
+  });
+
+  test('off session, a card that needs 3-D Secure on every payment fails with authentication_required instead of waiting', async () => {
+    const customer = await stripe.customers.create();
+    const saved = await stripe.paymentMethods.attach('pm_card_authenticationRequired', { customer: customer.id });
+    const declined = await rejection(stripe.paymentIntents.create({ ...card, customer: customer.id, payment_method: saved.id, confirm: true, off_session: true }));
+    expect([declined.statusCode, declined.code]).toEqual([402, 'authentication_required']);
+  });
+});
+
 describe('idempotency (docs.stripe.com/api/idempotent_requests)', () => {
   test('a 500 is kept under its key: a retry with the key gets the same 500, and nothing was done', async () => {
     // Prepare

@@ -142,28 +142,40 @@ describe('payments through the adapter', () => {
     expect((error as { payment_intent?: { status?: string } }).payment_intent?.status).toBe('requires_payment_method');
   });
 
-  test('3-D Secure: requires_action, then the local authenticate step succeeds it and a signed webhook arrives', async () => {
+  test('3-D Secure: requires_action, the challenge page completes it and returns to the return_url, and a signed webhook arrives', async () => {
     // Prepare
     const result = await adapter.chargeOrder({
       orderId: orderId(),
       amount: 4200,
       currency: 'usd',
       paymentMethodId: 'pm_card_authenticationRequired',
-      returnUrl: 'https://shop.example/return',
+      returnUrl: 'https://shop.example/return?order=1',
     });
     expect(result.status).toBe('requires_action');
-    if (result.status !== 'requires_action') return;
-    expect(result.redirectUrl).toContain(`/_local/3ds/${result.paymentIntentId}`);
+    if (result.status !== 'requires_action' || !result.redirectUrl) throw new Error(`expected a redirect, got ${JSON.stringify(result)}`);
+    const challenge = new URL(result.redirectUrl);
+    expect([challenge.origin, challenge.pathname, challenge.searchParams.get('payment_intent')]).toEqual([server.url, '/3d_secure_2/hosted', result.paymentIntentId]);
+    expect(challenge.searchParams.get('payment_intent_client_secret')).toBe(result.clientSecret);
+    const page = await fetch(result.redirectUrl);
+    expect([page.status, await page.text()]).toEqual([200, expect.stringContaining('Complete authentication')]);
 
     // Act
-    const response = await fetch(`${server.url}/_local/payment_intents/${result.paymentIntentId}/authenticate`, {
+    const response = await fetch(result.redirectUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ outcome: 'succeed' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=succeed',
+      redirect: 'manual',
     });
 
     // Assess
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(303);
+    const back = new URL(response.headers.get('location')!);
+    expect([back.origin + back.pathname, back.searchParams.get('order'), back.searchParams.get('payment_intent')]).toEqual([
+      'https://shop.example/return',
+      '1',
+      result.paymentIntentId,
+    ]);
+    expect([back.searchParams.get('payment_intent_client_secret'), back.searchParams.get('redirect_status')]).toEqual([result.clientSecret, 'succeeded']);
     expect(await adapter.retrievePayment(result.paymentIntentId)).toEqual({ status: 'succeeded', paymentIntentId: result.paymentIntentId });
     const delivery = await eventually('payment_intent.succeeded webhook', () =>
       receiver.deliveries.find((d) => d.event.type === 'payment_intent.succeeded' && d.event.data.object.id === result.paymentIntentId),
@@ -174,6 +186,18 @@ describe('payments through the adapter', () => {
     expect(receiver.attempts.get(delivery.event.id)).toBe(2); // refused once, retried
     expect(receiver.deliveries.some((d) => d.event.type === 'payment_intent.requires_action' && d.event.data.object.id === result.paymentIntentId)).toBe(true);
     expect((await stripe.events.retrieve(delivery.event.id)).type).toBe('payment_intent.succeeded');
+  });
+
+  test('the challenge page opens only with the intent\'s client secret', async () => {
+    const result = await adapter.chargeOrder({ orderId: orderId(), amount: 700, currency: 'usd', paymentMethodId: 'pm_card_authenticationRequired', returnUrl: 'https://shop.example/r' });
+    if (result.status !== 'requires_action' || !result.redirectUrl) throw new Error(`expected a redirect, got ${result.status}`);
+    const forged = new URL(result.redirectUrl);
+    forged.searchParams.set('payment_intent_client_secret', `${result.paymentIntentId}_secret_guessed`);
+
+    const refused = await fetch(forged, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=succeed', redirect: 'manual' });
+
+    expect(refused.status).toBe(400);
+    expect(await adapter.retrievePayment(result.paymentIntentId)).toMatchObject({ status: 'requires_action' });
   });
 
   test('a failed 3-D Secure step leaves the intent needing another card and emits payment_failed', async () => {

@@ -1,4 +1,4 @@
-import { toAdminOrderView, toOrderView, type Order } from '../../functions/domain/order';
+import { toAdminOrderView, toOrderView, toOwnerOrderView, type Order } from '../../functions/domain/order';
 
 const order: Order & { tokens: Record<string, string>; pk: string; gsi1pk: string } = {
   id: 'ord_0123456789abcdef01234567',
@@ -73,3 +73,25 @@ describe('toOrderView', () => {
     expect(view.refund).toEqual({ at: '2025-01-02T00:00:00.000Z', restock: true });
   });
 });
+
+describe('toOwnerOrderView', () => {
+  const nextAction = { type: 'redirect_to_url' as const, url: 'https://hooks.stripe.com/3d_secure_2/hosted?payment_intent=pi_1' };
+  const waiting: Order = {
+    ...order,
+    status: 'REQUIRES_ACTION',
+    payment: { ...order.payment, status: 'requires_action', clientSecret: 'pi_1_secret_abc', nextAction },
+  };
+
+  it('adds the redirect and the client secret while the order waits for 3-D Secure', () => {
+    expect(toOwnerOrderView(waiting).payment).toEqual({ status: 'requires_action', paymentIntentId: 'pi_1', clientSecret: 'pi_1_secret_abc', nextAction });
+  });
+
+  it('never shows them in the public or the staff view, nor once the order moved on', () => {
+    const paid: Order = { ...waiting, status: 'PAID', payment: { ...waiting.payment, status: 'succeeded' } };
+
+    for (const view of [toOrderView(waiting), toAdminOrderView(waiting), toOwnerOrderView(paid)]) {
+      expect(JSON.stringify(view)).not.toMatch(/pi_1_secret_abc|nextAction|hooks\.stripe\.com/);
+    }
+  });
+});
+

@@ -141,17 +141,31 @@ export async function recordTaskToken(orderId: string, kind: TaskTokenKind, task
 /**
  * Keeps the PaymentIntent of the order's charge: its id on the order, and the link item that
  * resolves the PaymentIntent back to the order (Stripe webhooks name only the PaymentIntent).
+ * `authentication`: the charge waits for 3-D Secure; its client secret and redirect go on the
+ * order for the owner's view.
  */
-export async function savePaymentIntent(orderId: string, paymentIntentId: string): Promise<void> {
+export async function savePaymentIntent(
+  orderId: string,
+  paymentIntentId: string,
+  authentication?: Required<Pick<Order['payment'], 'clientSecret'>> & Pick<Order['payment'], 'nextAction'>,
+): Promise<void> {
   const now = new Date().toISOString();
+  const names: Record<string, string> = { '#payment': 'payment', '#pi': 'paymentIntentId', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':pi': paymentIntentId, ':now': now };
+  const sets = ['#payment.#pi = :pi', '#updatedAt = :now'];
+  for (const [field, value] of Object.entries(authentication ?? {})) {
+    names[`#p_${field}`] = field;
+    values[`:p_${field}`] = value;
+    sets.push(`#payment.#p_${field} = :p_${field}`);
+  }
   await transactWrite([
     {
       Update: {
         Key: orderKeys.order(orderId),
-        UpdateExpression: 'SET #payment.#pi = :pi, #updatedAt = :now',
+        UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#payment': 'payment', '#pi': 'paymentIntentId', '#updatedAt': 'updatedAt' },
-        ExpressionAttributeValues: { ':pi': paymentIntentId, ':now': now },
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       },
     },
     {

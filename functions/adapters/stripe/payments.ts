@@ -29,9 +29,18 @@ export interface ChargeOrderInput {
   readonly paymentMethodId: string;
   /** The Stripe customer (`cus_…`) when the card is saved on one. */
   readonly stripeCustomerId?: string;
-  /** Where the customer comes back after 3-D Secure; without it the client handles the step in page. */
+  /**
+   * An on-session charge (the customer is at checkout): where their browser comes back after the
+   * bank's 3-D Secure page (Stripe's `return_url`, sent with the confirmation). Without it Stripe
+   * answers `use_stripe_sdk` and the client finishes the step in page with Stripe.js.
+   */
   readonly returnUrl?: string;
-  /** The customer is not there to authenticate: a card needing 3-D Secure then fails instead of waiting. */
+  /**
+   * An off-session charge of a saved card (the customer is not there, e.g. a later charge): Stripe
+   * then fails a card that needs 3-D Secure (authentication_required) instead of waiting.
+   * Cards are saved for this by a SetupIntent with usage=off_session (payment-methods.ts), which is
+   * what Stripe documents instead of setup_future_usage on a payment.
+   */
   readonly offSession?: boolean;
   /** 1 for the first payment attempt of the order; a retry with another card needs a new attempt number. */
   readonly attempt?: number;

@@ -28,6 +28,17 @@ export function requiredString(params: Params, name: string): string {
   return value;
 }
 
+/**
+ * A URL param (`return_url`): absolute, with a scheme (an app's own scheme too, as Stripe allows),
+ * else Stripe's 400 url_invalid.
+ */
+export function optionalUrl(params: Params, name: string): string | undefined {
+  const value = optionalString(params, name);
+  if (value === undefined) return undefined;
+  if (!URL.canParse(value)) throw invalidRequest('Not a valid URL', 'url_invalid', name);
+  return value;
+}
+
 export function optionalInteger(params: Params, name: string): number | undefined {
   const value = optionalString(params, name);
   if (value === undefined) return undefined;

@@ -12,6 +12,7 @@ import {
   optionalEnum,
   optionalInteger,
   optionalString,
+  optionalUrl,
   pageOf,
   requiredInteger,
   requiredString,
@@ -24,7 +25,7 @@ import { attach, behaviourOf, consumeIfUnattached, findPaymentMethod, needsAuthe
  * list. One confirmation is one charge attempt on a test card: it succeeds (or, with
  * capture_method=manual, is authorized and waits in requires_capture), is declined (402
  * card_error, the intent back in requires_payment_method with last_payment_error), or needs
- * 3-D Secure (requires_action until the local authenticate helper completes it; off-session or
+ * 3-D Secure (requires_action until the challenge page, challenge.ts, completes it; off-session or
  * with error_on_requires_action it fails with authentication_required instead).
  */
 
@@ -194,8 +195,7 @@ function confirm(context: RequestContext, intent: Stripe.PaymentIntent, state: I
   if (card.decline) return declined(context, intent, method, card, options.authenticated, card.decline);
   const capture = intent.capture_method !== 'manual';
   const charge = recordCharge(context, { intent, method, card, authenticated: options.authenticated, capture });
-  consumeIfUnattached(context, method);
-  if (intent.setup_future_usage && typeof intent.customer === 'string') attach(context, method, intent.customer);
+  saveForFutureUsage(context, intent, method);
   const succeeded: Stripe.PaymentIntent = {
     ...intent,
     status: capture ? 'succeeded' : 'requires_capture',
@@ -208,6 +208,18 @@ function confirm(context: RequestContext, intent: Stripe.PaymentIntent, state: I
   context.store.put(succeeded);
   context.emit(capture ? 'payment_intent.succeeded' : 'payment_intent.amount_capturable_updated', succeeded, changedFields(intent, succeeded));
   return { intent: succeeded };
+}
+
+/**
+ * setup_future_usage makes the card reusable, as Stripe documents: attached to the intent's
+ * customer once the payment succeeds (or left attachable later, not spent, without one); with
+ * `off_session` the payment also sets the card up, as a SetupIntent does, so a card that needs
+ * 3-D Secure only until set up (pm_card_authenticationRequiredOnSetup) pays later off session.
+ */
+function saveForFutureUsage(context: RequestContext, intent: Stripe.PaymentIntent, method: Stripe.PaymentMethod): void {
+  if (!intent.setup_future_usage) return consumeIfUnattached(context, method);
+  if (typeof intent.customer !== 'string') return;
+  attach(context, method, intent.customer, intent.setup_future_usage === 'off_session' ? { setUp: true } : {});
 }
 
 function declined(
@@ -251,7 +263,7 @@ function fail(context: RequestContext, intent: Stripe.PaymentIntent, error: Stri
 }
 
 function requireAction(context: RequestContext, intent: Stripe.PaymentIntent, state: IntentState): Stripe.PaymentIntent {
-  const waiting: Stripe.PaymentIntent = { ...intent, status: 'requires_action', next_action: authenticationStep(context, intent.id, state.returnUrl) };
+  const waiting: Stripe.PaymentIntent = { ...intent, status: 'requires_action', next_action: authenticationStep(context, intent, state.returnUrl) };
   context.store.put(waiting);
   context.emit('payment_intent.requires_action', waiting, changedFields(intent, waiting));
   return waiting;
@@ -331,7 +343,7 @@ function withPaymentMethod(context: RequestContext, intent: Stripe.PaymentIntent
  * confirmation that sends them.
  */
 function confirmationState(params: Params, previous: IntentState): IntentState {
-  const returnUrl = optionalString(params, 'return_url') ?? previous.returnUrl;
+  const returnUrl = optionalUrl(params, 'return_url') ?? previous.returnUrl;
   const offSession = params['off_session'] === undefined ? false : offSessionOf(params);
   const errorOnRequiresAction = optionalBoolean(params, 'error_on_requires_action') ?? false;
   return { ...(returnUrl ? { returnUrl } : {}), ...(offSession ? { offSession } : {}), ...(errorOnRequiresAction ? { errorOnRequiresAction } : {}) };

@@ -7,7 +7,9 @@ import { invalidRequest } from './errors';
 import { FaultInjector } from './faults';
 import { newId, randomToken } from './ids';
 import { claimKey, pruneExpired } from './idempotency';
+import { handleChallenge } from './challenge';
 import { handleLocalRequest } from './local-routes';
+import { CHALLENGE_PATH } from './next-action';
 import { Store } from './store';
 import { DEFAULT_RETRY, WebhookDispatcher, type Log, type RetryPolicy } from './webhooks';
 
@@ -19,7 +21,8 @@ import { DEFAULT_RETRY, WebhookDispatcher, type Log, type RetryPolicy } from './
  * | module             | role                                                                 |
  * | ------------------ | -------------------------------------------------------------------- |
  * | api.ts, routes.ts  | one /v1 request: auth, params, faults, Idempotency-Key, expand[]     |
- * | local-routes.ts    | /_local helpers: 3-D Secure completion, fault rate, health           |
+ * | challenge.ts       | the 3-D Secure challenge page a redirect_to_url points at            |
+ * | local-routes.ts    | /_local helpers: 3-D Secure completion for tests, fault rate, health |
  * | engine.ts          | shared state; every change is one transaction that may emit events   |
  * | customers.ts, payment-methods.ts, setup-intents.ts, payment-intents.ts, charges.ts, refunds.ts | the resources |
  * | cards.ts           | Stripe's test cards (pm_card_visa …) and how each behaves            |
@@ -116,15 +119,18 @@ async function serve(engine: Engine, request: IncomingMessage, response: ServerR
   const url = new URL(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
   const local = url.pathname.startsWith('/_local/');
+  const challenge = url.pathname === CHALLENGE_PATH;
   let result: { status: number; body: string; headers: Record<string, string>; dropConnection?: true };
   let release: (() => void) | undefined;
   try {
     // Claimed before the body is read: a request is "under way" from its first byte to its answer.
-    if (!local) release = claimKey(engine.keysInUse, method, headerValue(request.headers['idempotency-key']));
+    if (!local && !challenge) release = claimKey(engine.keysInUse, method, headerValue(request.headers['idempotency-key']));
     const body = await readBody(request);
     result = local
       ? handleLocalRequest(engine, { method, pathname: url.pathname, contentType: request.headers['content-type'], body })
-      : handleApiRequest(engine, { method, pathname: url.pathname, query: url.search.slice(1), headers: request.headers, body, requestId });
+      : challenge
+        ? handleChallenge(engine, { method, query: url.searchParams, body })
+        : handleApiRequest(engine, { method, pathname: url.pathname, query: url.search.slice(1), headers: request.headers, body, requestId });
   } catch (error) {
     result = { ...errorResponse(error, engine.log), headers: {} };
   }

@@ -5,7 +5,7 @@ import { cardError, confirmOnly, invalidRequest, noSuch, StripeApiError, unexpec
 import { clientSecret, newId } from './ids';
 import { methodTypesOf, requireReturnUrlForRedirects } from './method-types';
 import { authenticationStep } from './next-action';
-import { mergeMetadata, optionalBoolean, optionalEnum, optionalString, type Params } from './params';
+import { mergeMetadata, optionalBoolean, optionalEnum, optionalString, optionalUrl, type Params } from './params';
 import { refusedOnAttach } from './cards';
 import { attach, behaviourOf, findPaymentMethod, needsAuthentication, usablePaymentMethod } from './payment-methods';
 
@@ -153,7 +153,7 @@ function fail(context: RequestContext, intent: Stripe.SetupIntent, error: Stripe
 }
 
 function requireAction(context: RequestContext, intent: Stripe.SetupIntent, state: SetupState): Stripe.SetupIntent {
-  const waiting: Stripe.SetupIntent = { ...intent, status: 'requires_action', next_action: authenticationStep(context, intent.id, state.returnUrl) };
+  const waiting: Stripe.SetupIntent = { ...intent, status: 'requires_action', next_action: authenticationStep(context, intent, state.returnUrl) };
   context.store.put(waiting);
   context.emit('setup_intent.requires_action', waiting, changedFields(intent, waiting));
   return waiting;
@@ -168,6 +168,6 @@ function withPaymentMethod(context: RequestContext, intent: Stripe.SetupIntent, 
 }
 
 function stateOf(params: Params, previous: SetupState): SetupState {
-  const returnUrl = optionalString(params, 'return_url') ?? previous.returnUrl;
+  const returnUrl = optionalUrl(params, 'return_url') ?? previous.returnUrl;
   return returnUrl ? { returnUrl } : {};
 }
