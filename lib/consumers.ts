@@ -73,6 +73,8 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow:start'], batchSize: 20 },
   // Order status changes: published to the OrderEvents queue for merchant integrations
   { id: 'PublishOrderEvents', handler: 'queue/publish-order-events', uses: ['table:read', 'order-events-queue'], batchSize: 100 },
+  // Stock record changes: one ledger entry each (deltas, kind, cause), written once per stream record
+  { id: 'RecordStockLedger', handler: 'queue/record-stock-ledger', uses: ['table:write'], batchSize: 100 },
 ];
 
 export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [

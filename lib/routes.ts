@@ -66,6 +66,7 @@ export const ROUTES = [
   route('GET', '/admin/inventory/{sku}', 'get-inventory', 'admin', READ),
   route('PUT', '/admin/inventory/{sku}', 'set-inventory', 'admin', WRITE),
   route('POST', '/admin/inventory/{sku}/adjust', 'adjust-inventory', 'admin', WRITE),
+  route('GET', '/admin/inventory/{sku}/ledger', 'get-inventory-ledger', 'admin', READ),
 
   // Cart: every line is a soft hold on stock (functions/adapters/dynamodb/cart-repository.ts)
   route('GET', '/cart', 'get-cart', 'customer', READ),
