@@ -80,7 +80,7 @@ export type PaymentDiscrepancyKind = 'PAID_WITHOUT_PAYMENT' | 'PAYMENT_WITHOUT_O
 export interface PaymentDiscrepancy {
   readonly kind: PaymentDiscrepancyKind;
   readonly orderId: string | null;
-  readonly paymentIntentIds: readonly string[];
+  readonly paymentIntentIds: string[];
   readonly detail: string;
 }
 
