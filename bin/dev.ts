@@ -3,6 +3,7 @@
  * Settings: PORT (default 3000; 0 takes a free port), DATA_DIR (default .data/), SEED_DEMO
  * (default true), LOG_REQUESTS (default true). Ctrl-C stops every engine; data stays on disk.
  */
+import { runAuditJobs, RUN_AUDIT_SIGNAL } from '../lib/local/audit-jobs';
 import { seedDemoStore } from '../lib/local/seed';
 import { startLocalStack } from '../lib/local/stack';
 import { StartupError } from '../lib/local/startup-error';
@@ -46,6 +47,12 @@ function engineEndpoints(): string {
   };
   return Object.entries(engines).filter(([, url]) => url).map(([name, url]) => `${name}=${url}`).join(' ');
 }
+
+// `npm run audit` (bin/audit.ts) asks for the audit jobs now; one run at a time.
+let auditing: Promise<void> | undefined;
+process.on(RUN_AUDIT_SIGNAL, () => {
+  auditing ??= runAuditJobs().finally(() => (auditing = undefined));
+});
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

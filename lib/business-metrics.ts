@@ -31,6 +31,9 @@ export const BUSINESS_METRICS = {
   ordersRefunded: count('OrdersRefunded', 'Orders refunded after payment'),
   stockOuts: count('StockOuts', 'Cart adds or checkouts refused for lack of stock'),
   holdsExpired: count('HoldsExpired', 'Cart holds released because they expired'),
+  stockDiscrepancies: count('StockDiscrepancies', 'SKU buckets whose counters disagree with carts and orders (stock auditor)'),
+  paymentDiscrepancies: count('PaymentDiscrepancies', 'Payments the reconciler cannot square with an order: paid without payment, payment without order, double charge'),
+  paymentsRepaired: count('PaymentsRepaired', 'Succeeded payments the reconciler moved on or refunded (a lost webhook, a crash after the charge)'),
   webhookLagMs: {
     name: 'WebhookLagMs',
     unit: 'Milliseconds',

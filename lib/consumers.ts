@@ -67,8 +67,10 @@ export interface ScheduledJob {
 export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   // Product INSERT/MODIFY/REMOVE: rewrites that product's search index items (GET /search)
   { id: 'SearchIndexer', handler: 'queue/search-indexer', uses: ['table:read', 'table:write'], batchSize: 100 },
-  // TTL deletions of cart holds the sweeper had not reached: returns their units, at most once
-  { id: 'ReleaseExpiredHolds', handler: 'queue/release-expired-holds', uses: ['table:read', 'table:write'], batchSize: 100 },
+  // The stock stream: TTL deletions of cart holds the sweeper had not reached return their units,
+  // at most once; and every stock record change becomes a ledger entry, written once. One
+  // function for both (same grants), which keeps the parent stack's resources for growth.
+  { id: 'ReleaseExpiredHolds', handler: 'queue/stock-stream', uses: ['table:read', 'table:write'], batchSize: 100 },
   // Order INSERTs: starts each order's workflow, so no committed checkout is left without one
   { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow:start'], batchSize: 20 },
   // Order status changes: published to the OrderEvents queue for merchant integrations
@@ -91,5 +93,21 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
     uses: ['table:read', 'table:write', 'table:index'],
     intervalSetting: 'SWEEP_INTERVAL_SECONDS',
     defaultIntervalSeconds: 60,
+  },
+  // Recomputes held, reserved and sold from carts and orders and checks them against the counters
+  {
+    id: 'AuditStock',
+    handler: 'queue/audit-stock',
+    uses: ['table:read', 'table:write', 'table:index'],
+    intervalSetting: 'STOCK_AUDIT_INTERVAL_SECONDS',
+    defaultIntervalSeconds: 3600,
+  },
+  // Squares the last day's Stripe PaymentIntents with the orders: settles or refunds, else alarms
+  {
+    id: 'ReconcilePayments',
+    handler: 'queue/reconcile-payments',
+    uses: ['table:read', 'table:write', 'table:index', 'stripe', 'workflow:callback', 'workflow:read'],
+    intervalSetting: 'PAYMENT_RECONCILE_INTERVAL_SECONDS',
+    defaultIntervalSeconds: 900,
   },
 ];

@@ -68,6 +68,7 @@ export const ROUTES = [
   route('GET', '/admin/inventory/{sku}', 'get-inventory', 'admin', READ),
   route('PUT', '/admin/inventory/{sku}', 'set-inventory', 'admin', WRITE),
   route('POST', '/admin/inventory/{sku}/adjust', 'adjust-inventory', 'admin', WRITE),
+  route('GET', '/admin/inventory/{sku}/ledger', 'get-inventory-ledger', 'admin', READ),
 
   // Cart: every line is a soft hold on stock (functions/adapters/dynamodb/cart-repository.ts)
   route('GET', '/cart', 'get-cart', 'customer', READ),
@@ -95,6 +96,8 @@ export const ROUTES = [
   route('POST', '/admin/orders/{orderId}/fulfillment', 'fulfill-order', 'admin', [...WRITE, ...ORDER_ACTION]),
   route('POST', '/admin/orders/{orderId}/delivered', 'mark-order-delivered', 'admin', [...WRITE, ...ORDER_ACTION]),
   route('POST', '/admin/orders/{orderId}/refund', 'refund-order', 'admin', [...WRITE, 'stripe', ...ORDER_ACTION]),
+  // The last stock audit and payment reconciliation (functions/queue/audit-stock.ts, reconcile-payments.ts)
+  route('GET', '/admin/audit', 'get-audit', 'admin', READ),
   // Stripe calls this; the signature is the authentication, the queue decouples processing
   route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe-webhook-secret', 'webhook-queue']),
 ] as const;

@@ -9,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
 export const handler = apiHandler(
   routeSpec('adjust-inventory', { params: inventoryParamsSchema, body: adjustInventorySchema }),
   async (req) => {
-    const stock = await adjustStockTotal(req.params.sku, req.body.delta);
+    const stock = await adjustStockTotal(req.params.sku, req.body.delta, { admin: req.caller.sub, requestId: req.requestId });
     return ok(inventoryView(req.params.sku, stock));
   },
 );

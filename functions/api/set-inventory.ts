@@ -9,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
 export const handler = apiHandler(
   routeSpec('set-inventory', { params: inventoryParamsSchema, body: setInventorySchema }),
   async (req) => {
-    const stock = await setStockTotal(req.params.sku, req.body.total);
+    const stock = await setStockTotal(req.params.sku, req.body.total, { admin: req.caller.sub, requestId: req.requestId });
     return ok(inventoryView(req.params.sku, stock));
   },
 );

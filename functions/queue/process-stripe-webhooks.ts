@@ -10,18 +10,10 @@
  * failed: SQS redelivers it.
  */
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StripeWebhookEvent } from '../../lib/consumers';
-import {
-  claimStripeEvent,
-  completeStripeEvent,
-  findOrderByPaymentIntent,
-  releaseStripeEvent,
-  requireOrder,
-} from '../adapters/dynamodb/order-repository';
-import { actOnOrder, settlePaymentDirectly, type PaymentSettlement } from '../application/order-actions';
-import { Conflict } from '../domain/errors';
-import { WAITING_STATUS } from '../domain/order';
+import { claimStripeEvent, completeStripeEvent, releaseStripeEvent } from '../adapters/dynamodb/order-repository';
+import type { PaymentSettlement } from '../application/order-actions';
+import { settleOrderPayment } from '../application/payment-settlement';
 import { logger } from '../shared/logger';
 import { correlationIdOf, countBusinessEvent, observedHandler } from '../shared/observability';
 
@@ -45,12 +37,9 @@ const OUTCOMES: Record<StripeWebhookEvent, 'succeeded' | 'failed'> = {
   'payment_intent.succeeded': 'succeeded',
   'payment_intent.payment_failed': 'failed',
 };
-/** The workflow records its token a moment after Stripe answers: wait that long before giving the message back. */
+/** The workflow records its token a moment after Stripe answers: wait that long (3 s) before giving the message back. */
 const TOKEN_WAIT_ATTEMPTS = 6;
-const TOKEN_WAIT_MS = 500;
 const RETRY = 'retry';
-/** The workflow is between steps (no wait recorded yet): try again shortly. */
-const BUSY_CODES = new Set(['PAYMENT_IN_PROGRESS', 'ORDER_BUSY']);
 
 /**
  * The records run concurrently, so each names its order's correlation id (the message attribute)
@@ -100,24 +89,6 @@ async function handleEvent(event: StripeEventMessage): Promise<string> {
   const intent = event.data.object;
   const declineCode = intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code;
   const settlement: PaymentSettlement = { paymentIntentId: intent.id, outcome, ...(outcome === 'failed' && declineCode ? { declineCode } : {}) };
-  for (let attempt = 1; attempt <= TOKEN_WAIT_ATTEMPTS; attempt++) {
-    const order = await findOrderByPaymentIntent(intent.id, intent.metadata?.orderId);
-    if (!order) return 'no-order';
-    if (!WAITING_STATUS.authentication.includes(order.status)) return `ignored:${order.status}`;
-    try {
-      const { direct } = await actOnOrder({
-        action: 'settle',
-        read: () => requireOrder(order.id),
-        output: { outcome, ...(settlement.declineCode ? { declineCode: settlement.declineCode } : {}) },
-        direct: (waiting) => settlePaymentDirectly(waiting, settlement),
-      });
-      return `${direct ? 'applied' : 'resumed'}:${order.id}`;
-    } catch (error) {
-      if (!(error instanceof Conflict)) throw error;
-      if (error.code === 'PAYMENT_ALREADY_SETTLED') return `ignored:${order.id}`; // the workflow got there first
-      if (!BUSY_CODES.has(error.code)) throw error;
-      await sleep(TOKEN_WAIT_MS); // the charge is under way and its wait not recorded yet
-    }
-  }
-  return RETRY;
+  const done = await settleOrderPayment(settlement, intent.metadata?.orderId, TOKEN_WAIT_ATTEMPTS);
+  return done === 'busy' ? RETRY : done;
 }

@@ -178,6 +178,18 @@ export class Monitoring extends Construct {
       threshold: 1,
     });
 
+    // The audit jobs emit their findings' count every run (0 included); any finding needs an operator.
+    for (const [id, metric, what] of [
+      ['StockDiscrepanciesAlarm', BUSINESS_METRICS.stockDiscrepancies, 'The stock auditor found counters that disagree with carts and orders'],
+      ['PaymentDiscrepanciesAlarm', BUSINESS_METRICS.paymentDiscrepancies, 'The payment reconciler found a payment it cannot square with an order'],
+    ] as const) {
+      this.alarm(id, {
+        description: `${what}: see GET /admin/audit and the job's log`,
+        metric: businessMetric(metric, props.tenant, 'Maximum', Duration.hours(1), false),
+        threshold: 1,
+      });
+    }
+
     this.dashboard = this.createDashboard();
   }
 
@@ -223,15 +235,7 @@ export class Monitoring extends Construct {
         label,
         period: MINUTE,
       });
-    const business = (metric: BusinessMetric) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: metric.name,
-        dimensionsMap: metricDimensions(tenant),
-        statistic: metric.statistic,
-        label: metric.name,
-        period: Duration.minutes(5),
-      });
+    const business = (metric: BusinessMetric) => businessMetric(metric, tenant, metric.statistic, Duration.minutes(5));
     const graph = (title: string, left: IMetric[], width = 8) => new GraphWidget({ title, left, width, height: 6 });
     const m = BUSINESS_METRICS;
 
@@ -280,6 +284,7 @@ export class Monitoring extends Construct {
       graph('Orders', [m.ordersPlaced, m.ordersPaid, m.ordersPaymentFailed, m.ordersCancelled, m.ordersRefunded].map(business)),
       graph('Stock', [m.stockOuts, m.holdsExpired].map(business)),
     );
+    dashboard.addWidgets(graph('Audits', [m.stockDiscrepancies, m.paymentDiscrepancies, m.paymentsRepaired].map(business), 24));
     dashboard.addWidgets(
       graph('Stripe webhook lag (ms, p99)', [business(m.webhookLagMs)]),
       new AlarmStatusWidget({
@@ -291,6 +296,18 @@ export class Monitoring extends Construct {
     );
     return dashboard;
   }
+}
+
+/** A business metric of the stage's tenant. */
+function businessMetric(metric: BusinessMetric, tenant: string, statistic: string, period: Duration, labelled = true): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: metric.name,
+    dimensionsMap: metricDimensions(tenant),
+    statistic,
+    period,
+    ...(labelled ? { label: metric.name } : {}),
+  });
 }
 
 /** Every alarm of the stack, made before or after this call, notifies `topic` when it fires and when it clears. */

@@ -1,6 +1,7 @@
-import { Stack, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../lib/consumers';
 import { ROUTES, routeId, type RouteResource } from '../../lib/routes';
 import { actionsOfRole, resources, synthTenant, throughParameters } from './support';
@@ -59,7 +60,7 @@ describe('event consumers', () => {
     for (const job of SCHEDULED_JOBS) {
       const minutes = Math.max(1, Math.ceil(job.defaultIntervalSeconds / 60));
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`,
+        ScheduleExpression: ScheduleExpression.rate(Duration.minutes(minutes)).expressionString, // e.g. rate(1 hour) for 60
         State: 'ENABLED',
       });
     }

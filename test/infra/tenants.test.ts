@@ -101,6 +101,7 @@ describe('tenant stacks', () => {
       /Policy[0-9A-F]{8}\/Properties\/PolicyDocument\/Statement\/\d+\/Resource(\/|$)/, // the Stripe secret's name
       /^\/Resources\/MonitoringAlarmTopic/, // named after the tenant, e-mails its alarm address
       /^\/Resources\/MonitoringDashboard[0-9A-F]{8}\/Properties\/DashboardBody\//, // its title and the business metrics' tenant dimension
+      /^\/Resources\/Monitoring\w+DiscrepanciesAlarm[0-9A-F]{8}\/Properties\/Dimensions\/\d+\/Value$/, // the audit metrics' tenant dimension
     ];
 
     // Act

@@ -47,6 +47,8 @@ const ALLOWED: Record<string, Partial<Record<Caller, number>>> = {
   'PUT /admin/products/{productId}': { admin: 400 },
   'DELETE /admin/products/{productId}': { admin: 404 },
   'GET /admin/inventory/{sku}': { admin: 404 },
+  'GET /admin/inventory/{sku}/ledger': { admin: 404 },
+  'GET /admin/audit': { admin: 200 },
   'PUT /admin/inventory/{sku}': { admin: 400 },
   'POST /admin/inventory/{sku}/adjust': { admin: 400 },
   'GET /admin/orders': { admin: 200 },

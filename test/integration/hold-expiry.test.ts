@@ -8,6 +8,10 @@ import { apiClient } from '../../bin/support/api';
 import { newDataDir, startStackProcess, type StackProcess } from '../../bin/support/stack-process';
 import { stockMoves } from '../../functions/domain/stock';
 
+/** The ledger causes these direct repository calls stamp (the routes pass the caller's). */
+const ADMIN = { admin: 'test', requestId: 'test' };
+const OP_MOVEMENT = { kind: 'sale', cause: { orderId: 'order-1' } } as const;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const untilExpired = (holdExpiresAt: string) => sleep(Date.parse(holdExpiresAt) - Date.now() + 50);
 
@@ -169,7 +173,7 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
   const stockedSku = async (sku: string, total: number) => {
     const variant = { entity: 'VARIANT', sku, productId: 'prod-1', productName: 'Mug', variantName: 'Blue', price: { amount: 900, currency: 'USD' } };
     await client.send(new PutCommand({ TableName: TABLE, Item: { ...keys.skuKeys.variant(sku), ...variant } }));
-    await stock.setStockTotal(sku, total);
+    await stock.setStockTotal(sku, total, ADMIN);
   };
 
   /** Deletes the hold item as the TTL would and returns the stream record that deletion produces. */
@@ -239,13 +243,13 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
     const { hold: live } = await repo.addToCart('dave', 'RESERVE', 2);
     const { hold: dead } = await repo.addToCart('erin', 'RESERVE', 1, new Date(Date.now() - 3_600_000));
 
-    await table.transactWrite(repo.holdToReservationItems(live));
-    const refused = table.transactWrite(repo.holdToReservationItems(dead));
+    await table.transactWrite(repo.holdToReservationItems(live, 'order-1'));
+    const refused = table.transactWrite(repo.holdToReservationItems(dead, 'order-2'));
 
     await expect(refused).rejects.toMatchObject({ name: 'TransactionCanceledException' });
     expect(await stock.getStock('RESERVE')).toMatchObject({ total: 5, available: 2, held: 1, reserved: 2, sold: 0 });
-    expect(await stock.applyStockMoveOnce('order-1:sell:RESERVE', 'RESERVE', stockMoves.sell(2))).toBe(true);
-    expect(await stock.applyStockMoveOnce('order-1:sell:RESERVE', 'RESERVE', stockMoves.sell(2))).toBe(false); // a retried step
+    expect(await stock.applyStockMoveOnce('order-1:sell:RESERVE', 'RESERVE', stockMoves.sell(2), OP_MOVEMENT)).toBe(true);
+    expect(await stock.applyStockMoveOnce('order-1:sell:RESERVE', 'RESERVE', stockMoves.sell(2), OP_MOVEMENT)).toBe(false); // a retried step
     expect(await stock.getStock('RESERVE')).toMatchObject({ available: 2, held: 1, reserved: 0, sold: 2 });
   }, 30_000);
 });

@@ -8,6 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { ensureTable, localCredentials } from '../../lib/local/dynamodb';
 import { stockMoves } from '../../functions/domain/stock';
 
+/** The ledger causes these direct repository calls stamp (the routes pass the caller's). */
+const ADMIN = { admin: 'test', requestId: 'test' };
+const OP_MOVEMENT = { kind: 'hold', cause: { orderId: 'test' } } as const;
+
 type Table = typeof import('../../functions/adapters/dynamodb/table');
 type Keys = typeof import('../../functions/adapters/dynamodb/keys');
 type Stock = typeof import('../../functions/adapters/dynamodb/stock-repository');
@@ -53,7 +57,7 @@ async function stockedSku(total: number): Promise<string> {
   const sku = `SKU-${randomUUID().slice(0, 8)}`;
   const variant = { sku, productId: 'prod-1', productName: 'Mug', variantName: 'Blue', price: { amount: 900, currency: 'USD' } };
   await table.putItem({ Item: { ...keys.skuKeys.variant(sku), ...table.entityTag('VARIANT'), ...variant } });
-  await stock.setStockTotal(sku, total);
+  await stock.setStockTotal(sku, total, ADMIN);
   return sku;
 }
 
@@ -155,7 +159,7 @@ describe('the stock repository (connected)', () => {
     const opId = `op-${randomUUID()}`;
 
     // Act
-    const outcomes = await Promise.all([1, 2, 3].map(() => stock.applyStockMoveOnce(opId, sku, stockMoves.hold(2))));
+    const outcomes = await Promise.all([1, 2, 3].map(() => stock.applyStockMoveOnce(opId, sku, stockMoves.hold(2), OP_MOVEMENT)));
 
     // Assess
     expect(outcomes.filter(Boolean)).toHaveLength(1);
@@ -167,8 +171,8 @@ describe('the stock repository (connected)', () => {
     const sku = await stockedSku(2);
 
     // Act
-    const short = stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.hold(3));
-    const noReservation = stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.sell(1));
+    const short = stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.hold(3), OP_MOVEMENT);
+    const noReservation = stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.sell(1), OP_MOVEMENT);
 
     // Assess
     await expect(short).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
@@ -179,11 +183,11 @@ describe('the stock repository (connected)', () => {
   it('refuses a total below what carts and orders hold, and a shrink below available', async () => {
     // Prepare
     const sku = await stockedSku(5);
-    await stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.hold(3));
+    await stock.applyStockMoveOnce(`op-${randomUUID()}`, sku, stockMoves.hold(3), OP_MOVEMENT);
 
     // Act
-    const belowHeld = stock.setStockTotal(sku, 2);
-    const shrink = stock.adjustStockTotal(sku, -3);
+    const belowHeld = stock.setStockTotal(sku, 2, ADMIN);
+    const shrink = stock.adjustStockTotal(sku, -3, ADMIN);
 
     // Assess
     await expect(belowHeld).rejects.toMatchObject({ code: 'INVENTORY_BELOW_COMMITTED' });
@@ -193,7 +197,7 @@ describe('the stock repository (connected)', () => {
 
   it('creates no stock record for a SKU outside the catalog', async () => {
     // Act
-    const unknown = stock.setStockTotal(`NONE-${randomUUID()}`, 5);
+    const unknown = stock.setStockTotal(`NONE-${randomUUID()}`, 5, ADMIN);
 
     // Assess
     await expect(unknown).rejects.toMatchObject({ code: 'NOT_FOUND' });

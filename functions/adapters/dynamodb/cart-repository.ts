@@ -27,6 +27,7 @@ import {
 import type { Money } from '../../domain/catalog';
 import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
+import type { StockMovement } from '../../domain/stock-ledger';
 import { env } from '../../shared/env';
 import { cartKeys, HOLD_EXPIRY_SHARDS, type IndexPartition } from './keys';
 import { applyStockMoveOnce, getSkuInfo, getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
@@ -165,7 +166,7 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
   try {
     await transactWrite([
       holdDelete(hold, options.expiredBy ? { expiredBy: options.expiredBy } : {}),
-      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity)),
+      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement(options.expiredBy ? 'hold-expiry' : 'hold-release', hold)),
     ]);
     // Every expiry the sweeper, an add or a checkout finds is released here, once (the TTL's: release-expired-holds).
     if (options.expiredBy) countBusinessEvent('holdsExpired');
@@ -182,7 +183,7 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
  * this removal was already handled (a redelivered stream record).
  */
 export function releaseRemovedHold(hold: Hold): Promise<boolean> {
-  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity));
+  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement('hold-expiry', hold));
 }
 
 /**
@@ -190,8 +191,8 @@ export function releaseRemovedHold(hold: Hold): Promise<boolean> {
  * at its revision if still live at `now`, move held → reserved). Add the order's own items and
  * send them together with transactWrite; a cancelled first item means the cart changed.
  */
-export function holdToReservationItems(hold: Hold, now = new Date()): TransactItem[] {
-  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity))];
+export function holdToReservationItems(hold: Hold, orderId: string, now = new Date()): TransactItem[] {
+  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId))];
 }
 
 /**
@@ -199,8 +200,8 @@ export function holdToReservationItems(hold: Hold, now = new Date()): TransactIt
  * `held`, so the same held → reserved move applies, conditional on the revision only (a sweep or
  * TTL release that got there first makes the first item fail, and the caller re-plans).
  */
-export function lapsedHoldToReservationItems(hold: Hold): TransactItem[] {
-  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity))];
+export function lapsedHoldToReservationItems(hold: Hold, orderId: string): TransactItem[] {
+  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId))];
 }
 
 /** The scheduled sweep: every expired hold in every expiry shard, each released at most once. */
@@ -257,8 +258,8 @@ async function writeHold(customerId: string, line: LineInfo, existing: Hold | un
     updatedAt: now.toISOString(),
   };
   const items: TransactItem[] = [holdPut(hold, ttl, existing)];
-  if (delta > 0) items.push(stockMoveUpdate(line.sku, stockMoves.hold(delta)));
-  if (delta < 0) items.push(stockMoveUpdate(line.sku, stockMoves.releaseHold(-delta)));
+  if (delta > 0) items.push(stockMoveUpdate(line.sku, stockMoves.hold(delta), lineMovement('hold', hold)));
+  if (delta < 0) items.push(stockMoveUpdate(line.sku, stockMoves.releaseHold(-delta), lineMovement('hold-release', hold)));
   try {
     await transactWrite(items);
     return hold;
@@ -333,6 +334,11 @@ async function queryAll(pageAt: QueryPages, limit = Infinity): Promise<Hold[]> {
     cursor = holds.length < limit ? page.LastEvaluatedKey : undefined;
   } while (cursor);
   return holds;
+}
+
+/** A movement of a cart line's stock, for the ledger: the line is its cause (and the order, for a reservation). */
+export function lineMovement(kind: StockMovement['kind'], hold: Pick<Hold, 'customerId' | 'holdId'>, orderId?: string): StockMovement {
+  return { kind, cause: { customerId: hold.customerId, holdId: hold.holdId, ...(orderId ? { orderId } : {}) } };
 }
 
 /** The tenant's hold rules, as its stack passes them to the function. */

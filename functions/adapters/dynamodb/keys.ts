@@ -15,6 +15,9 @@
  * | stock record    | SKU#<sku>               | STOCK               | -                                | -               |
  * | cart item/hold  | CUSTOMER#<sub>          | CART#<sku>          | HOLDS#<sku> / <expiresAt>#<sub>  | HOLD_EXPIRY#<0..9> / <expiresAt>#<sub>#<sku> |
  * | stock op marker | STOCK_OP#<opId>         | APPLIED             | -                                | -               |
+ * | ledger entry    | LEDGER#<sku>            | <at>#<sequence>     | -                                | -               |
+ * | stocked sku     | STOCKED_SKUS            | <sku>               | -                                | -               |
+ * | audit run       | AUDIT                   | STOCK / PAYMENTS    | -                                | -               |
  * | customer        | CUSTOMER#<sub>          | PROFILE             | -                                | -               |
  * | address         | CUSTOMER#<sub>          | ADDRESS#<addressId> | -                                | -               |
  *
@@ -167,4 +170,36 @@ export const orderKeys = {
   all: { index: 'gsi3', partition: 'ORDERS' } satisfies IndexPartition,
   paymentIntentLink: (paymentIntentId: string) => ({ pk: `PAYMENT_INTENT#${paymentIntentId}`, sk: 'ORDER' }),
   stripeEvent: (eventId: string) => ({ pk: `STRIPE_EVENT#${eventId}`, sk: 'EVENT' }),
+};
+
+/**
+ * Stock ledger entry: one per change of a SKU's stock record, written by the table-stream
+ * consumer functions/queue/record-stock-ledger.ts with a conditional put, so a redelivered
+ * stream record writes nothing twice. The sort key is the movement's time, then the stream
+ * record's sequence number (zero-padded: it breaks ties and is unique), so a Query newest first
+ * is the ledger in the order it happened. Its own partition, away from the stock record's: a flash
+ * sale's ledger writes do not share the hot item's partition.
+ * Stocked SKU: every SKU that ever had a stock record (registered by the same consumer when it
+ * first sees the record), so the stock auditor lists SKUs with one paginated Query instead of a Scan.
+ * Access patterns:
+ * | pattern                          | how                                                  |
+ * |----------------------------------|------------------------------------------------------|
+ * | a SKU's ledger, newest first     | Query pk = LEDGER#<sku>, ScanIndexForward false      |
+ * | record one movement exactly once | Put attribute_not_exists(pk)                          |
+ * | every stocked SKU (auditor)      | Query pk = STOCKED_SKUS, paginated                   |
+ */
+export const ledgerKeys = {
+  entry: (sku: string, at: string, sequence: string) => ({ pk: ledgerKeys.partition(sku), sk: `${at}#${sequence.padStart(40, '0')}` }),
+  partition: (sku: string) => `LEDGER#${sku}`,
+  stockedSku: (sku: string) => ({ pk: ledgerKeys.STOCKED_SKUS, sk: sku }),
+  STOCKED_SKUS: 'STOCKED_SKUS',
+};
+
+/**
+ * The last run of each audit job (GET /admin/audit): the stock auditor's and the payment
+ * reconciler's report, each overwritten by the next run of its job.
+ * Access patterns: put by job; get both (BatchGet).
+ */
+export const auditKeys = {
+  lastRun: (job: 'STOCK' | 'PAYMENTS') => ({ pk: 'AUDIT', sk: job }),
 };

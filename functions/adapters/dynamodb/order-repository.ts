@@ -23,7 +23,7 @@ import { Conflict, NotFound, TooManyRequests, ValidationFailed } from '../../dom
 import type { Address } from '../../domain/customer';
 import { orderTotal, type Order, type OrderStatus, type TaskTokenKind } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
-import { holdToReservationItems, lapsedHoldToReservationItems, listHolds, recordLinePrice, releaseHold } from './cart-repository';
+import { holdToReservationItems, lapsedHoldToReservationItems, lineMovement, listHolds, recordLinePrice, releaseHold } from './cart-repository';
 import { orderKeys, type IndexPartition } from './keys';
 import { claim, complete, release, type Claim } from './once';
 import { getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
@@ -132,7 +132,7 @@ export async function placeOrder(draft: OrderDraft): Promise<{ order: OrderRecor
       const review = reviewForCheckout(snapshot, await getSkuInfos(snapshot.map((hold) => hold.sku)));
       if (review.unavailable.length || review.repriced.length) return refuseUnbuyable(draft, review);
     }
-    const lines = planLines(snapshot, current, now);
+    const lines = planLines(snapshot, current, now, draft.id);
     if (!lines) {
       snapshot = undefined; // the customer changed the cart: buy what it holds now
       continue;
@@ -179,15 +179,16 @@ interface PlannedLine {
 }
 
 /** Per snapshot line, the transaction items that reserve it now; undefined when the cart changed. */
-function planLines(snapshot: readonly Hold[], current: readonly Hold[], now: Date): PlannedLine[] | undefined {
+function planLines(snapshot: readonly Hold[], current: readonly Hold[], now: Date, orderId: string): PlannedLine[] | undefined {
   const planned: PlannedLine[] = [];
   for (const hold of snapshot) {
     const line = current.find((h) => h.sku === hold.sku);
     if (line && line.rev === hold.rev) {
-      const items = isLive(line, now) ? holdToReservationItems(line, now) : lapsedHoldToReservationItems(line);
+      const items = isLive(line, now) ? holdToReservationItems(line, orderId, now) : lapsedHoldToReservationItems(line, orderId);
       planned.push({ hold, items, reacquire: false });
     } else if (!line && !isLive(hold, now)) {
-      planned.push({ hold, items: [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity))], reacquire: true });
+      const movement = lineMovement('reservation', hold, orderId);
+      planned.push({ hold, items: [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), movement)], reacquire: true });
     } else {
       return undefined; // edited, re-added or removed by the customer
     }

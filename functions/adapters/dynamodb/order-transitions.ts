@@ -23,6 +23,7 @@ import {
 } from '../../domain/order';
 import { StockMoveRefused, stockMoves } from '../../domain/stock';
 import { countOrderTransition } from '../../shared/observability';
+import type { StockMovement } from '../../domain/stock-ledger';
 import { orderKeys } from './keys';
 import { requireOrder, type OrderRecord } from './order-repository';
 import { stockMoveUpdate } from './stock-repository';
@@ -42,6 +43,18 @@ export interface TransitionOptions {
   /** A return (REFUNDED) puts the sold units back on the shelf. */
   readonly restock?: boolean;
 }
+
+/** The ledger's name for the stock move of a transition into each status (those that move none never use theirs). */
+const ORDER_MOVEMENTS: Record<OrderStatus, StockMovement['kind']> = {
+  PENDING: 'reservation',
+  REQUIRES_ACTION: 'reservation',
+  PAID: 'sale',
+  FULFILLED: 'sale',
+  COMPLETED: 'sale',
+  PAYMENT_FAILED: 'payment-failure',
+  CANCELLED: 'cancellation',
+  REFUNDED: 'refund-restock',
+};
 
 /** A transaction holds at most 100 items: the order and one per SKU. Checkout caps lines well below. */
 const MAX_SKUS_PER_ORDER = 99;
@@ -68,7 +81,8 @@ export async function transitionOrder(
     const now = new Date().toISOString();
     const lines = [...quantitiesBySku(plan.move ? order.items : [])];
     if (lines.length > MAX_SKUS_PER_ORDER) throw new Error(`Order ${orderId} has more than ${MAX_SKUS_PER_ORDER} SKUs`);
-    const stockItems = lines.map(([sku, quantity]) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity)));
+    const movement = { kind: ORDER_MOVEMENTS[to], cause: { orderId } } as const;
+    const stockItems = lines.map(([sku, quantity]) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity), movement));
     try {
       await transactWrite([orderUpdate(order, plan.from, to, patch, now), ...stockItems]);
       countOrderTransition(to, patch.payment?.status, order.correlationId);

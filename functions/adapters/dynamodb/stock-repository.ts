@@ -5,6 +5,7 @@
  * with `field >= -delta` for every field it decreases, so no bucket goes negative and the
  * invariant holds by construction. Nothing here reads-then-writes without a condition.
  */
+import { randomUUID } from 'node:crypto';
 import type { SkuInfo } from '../../domain/cart';
 import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
 import {
@@ -19,6 +20,7 @@ import {
   type StockLevels,
   type StockMove,
 } from '../../domain/stock';
+import type { MovementCause, MovementStamp, StockMovement } from '../../domain/stock-ledger';
 import { skuKeys, stockOpKeys } from './keys';
 import {
   batchGet,
@@ -59,9 +61,10 @@ export async function getStock(sku: string): Promise<StockRecord | undefined> {
 
 /**
  * The Update of a stock move, for a caller's own TransactWriteItems (e.g. checkout: delete the
- * holds, move held → reserved, put the order, all in one). `expect` adds equality conditions.
+ * holds, move held → reserved, put the order, all in one). `movement` says what moved it, for
+ * the ledger; `expect` adds equality conditions.
  */
-export function stockMoveUpdate(sku: string, move: StockMove, expect: Partial<StockLevels> = {}): TransactItem {
+export function stockMoveUpdate(sku: string, move: StockMove, movement: StockMovement, expect: Partial<StockLevels> = {}): TransactItem {
   if (!isBalanced(move)) throw new Error(`Unbalanced stock move for ${sku}: ${JSON.stringify(move)}`);
   const names: Record<string, string> = { '#version': 'version', '#updatedAt': 'updatedAt' };
   const values: Record<string, unknown> = { ':one': 1, ':now': new Date().toISOString() };
@@ -84,13 +87,34 @@ export function stockMoveUpdate(sku: string, move: StockMove, expect: Partial<St
     values[`:expect_${field}`] = value;
     conditions.push(`#${field} = :expect_${field}`);
   }
+  return withMovement(
+    {
+      Update: {
+        Key: skuKeys.stock(sku),
+        UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    },
+    movement,
+  );
+}
+
+/**
+ * Stamps what moved the stock on the record (`lastMovement`, with an id of its own), one more SET
+ * on the update, so the ledger that the table stream feeds (queue/record-stock-ledger.ts) knows
+ * the kind and cause of every change it sees. Every stock update goes through here.
+ */
+export function withMovement(item: TransactItem, movement: StockMovement): TransactItem {
+  const update = item.Update!;
+  const stamp: MovementStamp = { id: randomUUID(), ...movement };
   return {
     Update: {
-      Key: skuKeys.stock(sku),
-      UpdateExpression: `SET ${sets.join(', ')} ADD #version :one`,
-      ConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ...update,
+      UpdateExpression: update.UpdateExpression!.replace(/^SET /, 'SET #lastMovement = :lastMovement, '),
+      ExpressionAttributeNames: { ...update.ExpressionAttributeNames, '#lastMovement': 'lastMovement' },
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':lastMovement': stamp },
     },
   };
 }
@@ -110,10 +134,10 @@ export function stockOpMarkerPut(opId: string, detail: Record<string, unknown> =
  * Applies the move at most once per `opId` however often it is called: the op marker and the
  * stock update commit together or not at all. Returns false when the op was applied before.
  */
-export async function applyStockMoveOnce(opId: string, sku: string, move: StockMove): Promise<boolean> {
+export async function applyStockMoveOnce(opId: string, sku: string, move: StockMove, movement: StockMovement): Promise<boolean> {
   for (let attempt = 1; attempt <= ADMIN_ATTEMPTS; attempt++) {
     try {
-      await transactWrite([stockOpMarkerPut(opId, { sku, move }), stockMoveUpdate(sku, move)]);
+      await transactWrite([stockOpMarkerPut(opId, { sku, move }), stockMoveUpdate(sku, move, movement)]);
       return true;
     } catch (error) {
       const [marker, stock] = cancellationCodes(error);
@@ -141,27 +165,27 @@ export async function getInventory(sku: string): Promise<StockRecord> {
  * Conditional on the total read, not on `version`, so a flash sale's hold traffic (which moves
  * available and version, never total) does not starve the merchant's write.
  */
-export async function setStockTotal(sku: string, total: number): Promise<StockRecord> {
+export async function setStockTotal(sku: string, total: number, cause: MovementCause): Promise<StockRecord> {
   for (let attempt = 1; attempt <= ADMIN_ATTEMPTS; attempt++) {
     const levels = await stockForAdmin(sku);
-    const moved = await tryMoveStock(sku, setTotalMove(sku, levels, total), { total: levels.total });
+    const moved = await tryMoveStock(sku, setTotalMove(sku, levels, total), { kind: 'admin-set', cause }, { total: levels.total });
     if (moved) return moved;
   }
   throw new TooManyRequests(1);
 }
 
 /** Adds `delta` (negative: shrink) to total and available; refused (409) if available would go below 0. */
-export async function adjustStockTotal(sku: string, delta: number): Promise<StockRecord> {
+export async function adjustStockTotal(sku: string, delta: number, cause: MovementCause): Promise<StockRecord> {
   const levels = await stockForAdmin(sku);
-  const moved = await tryMoveStock(sku, stockMoves.restock(delta));
+  const moved = await tryMoveStock(sku, stockMoves.restock(delta), { kind: 'admin-adjust', cause });
   if (moved) return moved;
   const now = (await getStock(sku)) ?? levels;
   throw new InventoryBelowCommitted(sku, now.total + delta, now);
 }
 
 /** One conditional UpdateItem; undefined when its condition failed. */
-async function tryMoveStock(sku: string, move: StockMove, expect?: Partial<StockLevels>): Promise<StockRecord | undefined> {
-  const { Update } = stockMoveUpdate(sku, move, expect);
+async function tryMoveStock(sku: string, move: StockMove, movement: StockMovement, expect?: Partial<StockLevels>): Promise<StockRecord | undefined> {
+  const { Update } = stockMoveUpdate(sku, move, movement, expect);
   try {
     const { Attributes } = await retryOnConflict(() => updateItem({ ...Update!, ReturnValues: 'ALL_NEW' }));
     return toStockRecord(sku, Attributes!);

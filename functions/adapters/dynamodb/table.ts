@@ -69,7 +69,10 @@ export type Entity =
   | 'STOCK_OP'
   | 'CART_ITEM'
   | 'CUSTOMER'
-  | 'ADDRESS';
+  | 'ADDRESS'
+  | 'LEDGER_ENTRY'
+  | 'STOCKED_SKU'
+  | 'AUDIT_RUN';
 
 /** The tag to spread into an item: `{ ...keys, ...entityTag('ORDER'), ...fields }`. */
 export function entityTag(entity: Entity): { readonly entity: Entity } {

@@ -28,4 +28,5 @@ export {
   type ChargeResult,
   type RefundResult,
 } from './payments';
+export { findPaymentIntent, listPaymentIntentsSince } from './reconciliation';
 export { verifyWebhook } from './webhooks';

@@ -29,6 +29,11 @@ export class Engine {
   baseUrl = '';
   /** Event types the webhook endpoint listens to; undefined when there is no endpoint. */
   webhookEvents: readonly string[] | undefined;
+  /**
+   * False while the endpoint is disabled (POST /_local/webhook_endpoint): as on Stripe, events
+   * created meanwhile are never sent to it, not even after it is enabled again.
+   */
+  webhooksEnabled = true;
   /** Idempotency-Keys of requests under way: a second request with one gets 409 (idempotency.ts). */
   readonly keysInUse = new Set<string>();
 
@@ -60,7 +65,7 @@ export class Engine {
       idempotencyKey: origin.idempotencyKey,
       baseUrl: this.baseUrl,
       emit: (type: string, object: StoredObject, previousAttributes?: Record<string, unknown>) => {
-        const deliver = this.webhookEvents !== undefined && subscribed(this.webhookEvents, type);
+        const deliver = this.webhooksEnabled && this.webhookEvents !== undefined && subscribed(this.webhookEvents, type);
         const source = { type, object, created: now, apiVersion: origin.apiVersion, request };
         recordEvent(this.store, previousAttributes ? { ...source, previousAttributes } : source, deliver);
       },

@@ -14,6 +14,7 @@ import { parseForm } from './form';
  * | POST /_local/payment_intents/{id}/authenticate `{ outcome: 'succeed' \| 'fail' }` | finishes 3-D Secure; answers the intent |
  * | POST /_local/setup_intents/{id}/authenticate   `{ outcome }`                      | the same for a SetupIntent              |
  * | POST /_local/faults `{ failureRate }`        | changes fault injection at run time                    |
+ * | POST /_local/webhook_endpoint `{ enabled }`  | disables (or enables) the webhook endpoint: events of the meantime are never delivered |
  */
 export interface LocalRequest {
   readonly method: string;
@@ -46,6 +47,12 @@ export function handleLocalRequest(engine: Engine, request: LocalRequest): Local
       if (!(rate >= 0 && rate <= 1)) throw invalidRequest('failureRate must be a number within 0..1', undefined, 'failureRate');
       engine.faults.setRate(rate);
       return { status: 200, body: json({ failureRate: engine.faults.failureRate }), headers: JSON_TYPE };
+    }
+    case 'POST webhook_endpoint': {
+      const enabled = bodyOf(request)['enabled'];
+      if (typeof enabled !== 'boolean') throw invalidRequest('enabled must be true or false', undefined, 'enabled');
+      engine.webhooksEnabled = enabled;
+      return { status: 200, body: json({ enabled }), headers: JSON_TYPE };
     }
     default:
       throw unrecognizedUrl(request.method, request.pathname);

@@ -8,6 +8,7 @@ import { methodTypesOf, requireReturnUrlForRedirects } from './method-types';
 import { authenticationStep } from './next-action';
 import {
   mergeMetadata,
+  nested,
   optionalBoolean,
   optionalEnum,
   optionalInteger,
@@ -19,6 +20,7 @@ import {
   type Params,
 } from './params';
 import { attach, behaviourOf, consumeIfUnattached, findPaymentMethod, needsAuthentication, usablePaymentMethod } from './payment-methods';
+import type { CreatedRange } from './store';
 
 /**
  * PaymentIntents: create (optionally confirming), retrieve, update, confirm, capture, cancel,
@@ -63,7 +65,9 @@ export const retrievePaymentIntent: Handler = (context, _params, path) => findIn
 
 export const listPaymentIntents: Handler = (context, params) => {
   const customer = optionalString(params, 'customer');
-  const page = context.store.list<Stripe.PaymentIntent>('payment_intent', customer ? { customer } : {}, pageOf(params));
+  const created = createdRangeOf(params);
+  const filter = { ...(customer ? { customer } : {}), ...(created ? { created } : {}) };
+  const page = context.store.list<Stripe.PaymentIntent>('payment_intent', filter, pageOf(params));
   return listOf('/v1/payment_intents', page);
 };
 
@@ -376,4 +380,21 @@ function captureMethod(params: Params): Stripe.PaymentIntent.CaptureMethod {
 export function succeededChargeOf(context: RequestContext, intent: Stripe.PaymentIntent): Stripe.Charge | undefined {
   if (intent.status !== 'succeeded' || typeof intent.latest_charge !== 'string') return undefined;
   return findCharge(context, intent.latest_charge);
+}
+
+/** Stripe's `created` list filter: an exact unix time (`created=…`), or bounds (`created[gte]=…` …). */
+function createdRangeOf(params: Params): CreatedRange | undefined {
+  if (params['created'] === undefined) return undefined;
+  if (typeof params['created'] === 'string') {
+    const at = optionalInteger(params, 'created');
+    return at === undefined ? undefined : { gte: at, lte: at };
+  }
+  const bounds = nested(params, 'created')!;
+  const range = Object.fromEntries(
+    (['gt', 'gte', 'lt', 'lte'] as const).flatMap((bound) => {
+      const value = optionalInteger(bounds, bound);
+      return value === undefined ? [] : [[bound, value]];
+    }),
+  );
+  return range;
 }

@@ -93,7 +93,7 @@ export const ROUTES: readonly Route[] = [
     },
     createPaymentIntent,
   ),
-  route('GET', '/v1/payment_intents', { ...PAGE, customer: true }, listPaymentIntents),
+  route('GET', '/v1/payment_intents', { ...PAGE, customer: true, created: { gt: true, gte: true, lt: true, lte: true } }, listPaymentIntents),
   route('GET', '/v1/payment_intents/:id', { client_secret: true }, retrievePaymentIntent),
   route('POST', '/v1/payment_intents/:id', { amount: true, description: true, metadata: 'map', payment_method: true, receipt_email: true }, updatePaymentIntent),
   route('POST', '/v1/payment_intents/:id/confirm', CONFIRMATION, confirmPaymentIntent),

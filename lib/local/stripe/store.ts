@@ -33,7 +33,18 @@ export interface Page {
 export interface ListFilter {
   readonly customer?: string;
   readonly paymentIntent?: string;
+  /** Stripe's `created` filter: bounds on the object's creation time, unix seconds. */
+  readonly created?: CreatedRange;
 }
+
+export interface CreatedRange {
+  readonly gt?: number;
+  readonly gte?: number;
+  readonly lt?: number;
+  readonly lte?: number;
+}
+
+const CREATED_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 /** Events of one type or a `*` pattern (`charge.*`), or of any of several exact types. */
 export interface EventFilter {
@@ -142,6 +153,10 @@ export class Store {
     const args: SQLInputValue[] = [type];
     if (filter.customer !== undefined) (where.push('customer = ?'), args.push(filter.customer));
     if (filter.paymentIntent !== undefined) (where.push('payment_intent = ?'), args.push(filter.paymentIntent));
+    for (const [bound, operator] of Object.entries(CREATED_OPERATORS)) {
+      const value = filter.created?.[bound as keyof CreatedRange];
+      if (value !== undefined) (where.push(`json_extract(json, '$.created') ${operator} ?`), args.push(value));
+    }
     return this.page<T>('objects', where, args, page);
   }
 
