@@ -41,7 +41,7 @@ describe('workflow console', () => {
     expect(await page.locator('#execution-status').textContent()).toBe('RUNNING');
     const types = await page.locator('#history tr.event').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
     expect(types[0]).toBe('ExecutionStarted');
-    expect(types).toEqual(expect.arrayContaining(['TaskStateEntered', 'LambdaFunctionSucceeded', 'TaskStateExited']));
+    expect(types).toEqual(expect.arrayContaining(['TaskStateEntered', 'TaskSucceeded', 'TaskStateExited'])); // Pay reports through its task token
     expect(await page.locator('#history').textContent()).toContain(orderId); // the input the execution started with
     const marked = page.locator('svg.graph g.state.current');
     expect(await marked.count()).toBe(1);
