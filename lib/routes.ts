@@ -55,6 +55,8 @@ const ORDER_ACTION: RouteResource[] = ['workflow:callback', 'workflow:read'];
 
 export const ROUTES = [
   route('GET', '/health', 'health', 'public', ['table:describe']),
+  // The contract as OpenAPI 3.1, built from functions/contract/ (its bundle carries the schemas); /docs is local only
+  route('GET', '/openapi.json', 'openapi', 'public'),
 
   // Catalog and search
   route('GET', '/products', 'list-products', 'public', [...READ, INDEX]),

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
-import { resourceId } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from '../application/order-actions';
@@ -11,7 +10,7 @@ import { actOnOrder } from '../application/order-actions';
  * workflow's delivery wait (which otherwise completes the order after COMPLETE_AFTER_SECONDS),
  * or writes COMPLETED here once the workflow has given up on the order.
  */
-export const handler = apiHandler(routeSpec('mark-order-delivered', { params: z.object({ orderId: resourceId }) }), async (req) => {
+export const handler = apiHandler(routeSpec('mark-order-delivered', orderRoutes['mark-order-delivered']), async (req) => {
   const { order } = await actOnOrder({
     action: 'deliver',
     read: () => requireOrder(req.params.orderId),

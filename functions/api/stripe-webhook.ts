@@ -1,5 +1,6 @@
 import { sendJson } from '../adapters/sqs/client';
 import { verifyWebhook } from '../adapters/stripe/webhooks';
+import { platformRoutes } from '../contract/platform';
 import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
 
 /**
@@ -8,7 +9,7 @@ import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
  * answers 200 at once, so Stripe never waits on (or retries because of) our processing.
  * No Idempotency-Key: Stripe redelivers by event id, and the consumer handles each id once.
  */
-export const handler = apiHandler(routeSpec('stripe-webhook', { idempotency: 'none' }), async (req) => {
+export const handler = apiHandler(routeSpec('stripe-webhook', platformRoutes['stripe-webhook']), async (req) => {
   const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
   await sendJson('StripeWebhooks', event);
   return ok({ received: true, id: event.id });

@@ -2,6 +2,8 @@
  * Orders: statuses, the transitions the workflow may make, and what each transition does to
  * stock. Pure: the repositories and workflow tasks apply these rules in conditional writes.
  */
+import type { z } from 'zod';
+import type { adminOrderViewSchema, orderViewSchema } from '../contract/orders';
 import type { Money } from './catalog';
 import type { Address } from './customer';
 import { Conflict } from './errors';
@@ -18,7 +20,8 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export type PaymentStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'refunded' | 'canceled';
+export const PAYMENT_STATUSES = ['pending', 'requires_action', 'succeeded', 'failed', 'refunded', 'canceled'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface OrderLine {
   readonly sku: string;
@@ -302,22 +305,9 @@ export function quantitiesBySku(items: readonly Pick<OrderLine, 'sku' | 'quantit
   return quantities;
 }
 
-/** An order as the API shows it (customer and admin routes): never task tokens or keys. */
-export interface OrderView {
-  readonly id: string;
-  readonly status: OrderStatus;
-  readonly items: readonly OrderLine[];
-  readonly total: Money;
-  readonly shippingAddress: Address;
-  readonly payment: { readonly status: PaymentStatus; readonly paymentIntentId: string | null; readonly declineCode?: string };
-  readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
-  /** The step the workflow gave up at; its `cause` only in staff views ({@link toAdminOrderView}). */
-  readonly attention?: Omit<OrderAttention, 'cause'> & { readonly cause?: string };
-  readonly refund?: Pick<OrderRefund, 'at' | 'restock'>;
-  readonly history: readonly { readonly status: OrderStatus; readonly at: string }[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** An order as the API shows it (customer routes), and the merchant's view: never task tokens or keys. */
+export type OrderView = z.output<typeof orderViewSchema>;
+export type AdminOrderView = z.output<typeof adminOrderViewSchema>;
 
 /** The public view of an order; picks fields explicitly so stored extras (tokens, keys) never leak. */
 export function toOrderView(order: Order): OrderView {
@@ -345,7 +335,7 @@ export function toOrderView(order: Order): OrderView {
 }
 
 /** The merchant's view of an order: the public view plus who ordered and why the workflow gave up. */
-export function toAdminOrderView(order: Order): OrderView & { readonly customerId: string } {
+export function toAdminOrderView(order: Order): AdminOrderView {
   const view = toOrderView(order);
   return {
     ...view,

@@ -1,0 +1,10 @@
+import { platformRoutes } from '../contract/platform';
+import { openApiDocument } from '../contract/openapi';
+import { apiHandler, ok, routeSpec } from '../shared/http';
+
+/**
+ * GET /openapi.json: the HTTP contract as OpenAPI 3.1, built at the first request from the
+ * contract this bundle carries (functions/contract/), so the document deployed is always the
+ * code deployed. The page that renders it (/docs) is local only: see lib/local/docs.ts.
+ */
+export const handler = apiHandler(routeSpec('openapi', platformRoutes.openapi), async () => ok(openApiDocument()));
