@@ -1,5 +1,5 @@
-import { platformRoutes } from '../contract/platform';
 import { openApiDocument } from '../contract/openapi';
+import { PLAIN_REQUESTS } from '../contract/plain';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
@@ -7,4 +7,4 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * contract this bundle carries (functions/contract/), so the document deployed is always the
  * code deployed. The page that renders it (/docs) is local only: see lib/local/docs.ts.
  */
-export const handler = apiHandler(routeSpec('openapi', platformRoutes.openapi), async () => ok(openApiDocument()));
+export const handler = apiHandler(routeSpec('openapi', PLAIN_REQUESTS.openapi), async () => ok(openApiDocument()));

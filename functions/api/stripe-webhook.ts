@@ -1,15 +1,14 @@
 import { sendJson } from '../adapters/sqs/client';
 import { verifyWebhook } from '../adapters/stripe/webhooks';
-import { platformRoutes } from '../contract/platform';
+import { PLAIN_REQUESTS } from '../contract/plain';
 import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
 
 /**
  * POST /webhooks/stripe: verifies the `Stripe-Signature` over the raw body (unsigned, tampered
  * or stale → 400 INVALID_SIGNATURE), queues the event for queue/process-stripe-webhooks and
  * answers 200 at once, so Stripe never waits on (or retries because of) our processing.
- * No Idempotency-Key: Stripe redelivers by event id, and the consumer handles each id once.
  */
-export const handler = apiHandler(routeSpec('stripe-webhook', platformRoutes['stripe-webhook']), async (req) => {
+export const handler = apiHandler(routeSpec('stripe-webhook', PLAIN_REQUESTS['stripe-webhook']), async (req) => {
   const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
   await sendJson('StripeWebhooks', event);
   return ok({ received: true, id: event.id });

@@ -1,5 +1,6 @@
 /** The platform's routes: health, the Stripe webhook and this document. */
 import { z } from 'zod';
+import { PLAIN_REQUESTS } from './plain';
 import { routes } from './route';
 
 const check = z.enum(['ok', 'unavailable']);
@@ -19,13 +20,13 @@ export const platformRoutes = routes({
   'stripe-webhook': {
     summary: 'Stripe events, verified by their Stripe-Signature, queued and processed once',
     description: 'Authenticated by the `Stripe-Signature` header over the raw body, not by a token. Stripe redelivers by event id, so no Idempotency-Key.',
-    idempotency: 'none',
+    ...PLAIN_REQUESTS['stripe-webhook'],
     responses: { 200: z.object({ received: z.literal(true), id: z.string().meta({ example: 'evt_1Q…' }) }) },
     errors: { 400: ['INVALID_SIGNATURE', 'MALFORMED_JSON'] },
   },
   openapi: {
     summary: 'This document: the HTTP contract as OpenAPI 3.1',
-    cacheSeconds: 300,
+    ...PLAIN_REQUESTS.openapi,
     responses: { 200: z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument', description: 'An OpenAPI 3.1 document' }) },
   },
 });

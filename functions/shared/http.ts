@@ -4,7 +4,6 @@ import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { authOf, type AuthOf, type RouteAuth, type RouteName } from '../../lib/routes';
-import type { RouteContract } from '../contract/route';
 import { AppError, Forbidden, MalformedJson, TooManyRequests, Unauthorized, ValidationFailed } from '../domain/errors';
 import { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
 import { idempotency, type IdempotencyMode } from './idempotency';
@@ -53,8 +52,8 @@ export interface ApiRequest<B, Q, P, C extends Caller | undefined = Caller | und
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 
 /**
- * The spec of the route whose handler is `name`: its auth from lib/routes.ts, its schemas and
- * idempotency from its entry of the contract (functions/contract/), the one copy of them.
+ * The spec of the route whose handler is `name`: its auth from lib/routes.ts, its schemas,
+ * idempotency and caching from `request`, its entry of the contract (functions/contract/).
  */
 export function routeSpec<
   N extends RouteName,
@@ -62,8 +61,8 @@ export function routeSpec<
   Q extends z.ZodType = never,
   P extends z.ZodType = never,
   I extends IdempotencyMode = 'optional',
->(name: N, contract: RouteOptions<B, Q, P, I> & RouteContract): RouteSpec<B, Q, P, AuthOf<N>, I> {
-  const { body, query, params, idempotency, cacheSeconds } = contract;
+>(name: N, request: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
+  const { body, query, params, idempotency, cacheSeconds } = request; // the request side only, not the documented answers
   return { body, query, params, idempotency, cacheSeconds, auth: authOf(name), route: name };
 }
 

@@ -25,9 +25,6 @@ function event(options: { method?: string; token?: Record<string, unknown>; head
 const unsignedToken = (claims: Record<string, unknown>) =>
   ['{"alg":"RS256"}', JSON.stringify(claims), 'sig'].map((part, i) => (i < 2 ? Buffer.from(part).toString('base64url') : part)).join('.');
 
-/** A contract entry for a test route: what the handler validates with, the rest left minimal. */
-const entry = <T extends object>(options: T = {} as T) => ({ summary: 'A test route', responses: { 200: null }, ...options });
-
 const CUSTOMER = { sub: 'cust-1' };
 const ADMIN = { sub: 'admin-1', roles: ['admin'] };
 
@@ -55,7 +52,7 @@ describe('routeSpec: the route table decides auth', () => {
 describe('apiHandler: the middy stack', () => {
   const seen: unknown[] = [];
   const whoAmI = (name: 'get-me' | 'admin-list-orders' | 'health') =>
-    apiHandler(routeSpec(name, entry()), async (req) => {
+    apiHandler(routeSpec(name), async (req) => {
       seen.push(req.caller);
       return ok({ caller: req.caller ?? null });
     });
@@ -98,7 +95,7 @@ describe('apiHandler: the middy stack', () => {
   });
 
   it('answers a cached read with ETag and Cache-Control, and 304 when the ETag matches', async () => {
-    const product = apiHandler(routeSpec('get-product', entry({ cacheSeconds: 30 })), async () => ok({ name: 'Mug' }));
+    const product = apiHandler(routeSpec('get-product', { cacheSeconds: 30 }), async () => ok({ name: 'Mug' }));
 
     const first = await invoke(product, event());
     const again = await invoke(product, event({ headers: { 'if-none-match': first.headers.etag! } }));
@@ -110,7 +107,7 @@ describe('apiHandler: the middy stack', () => {
 
   it('validates params and body with the route schemas, naming each field, before the handler runs', async () => {
     const handler = apiHandler(
-      routeSpec('update-address', entry({ params: z.object({ id: z.string().min(3) }), body: z.strictObject({ city: z.string() }) })),
+      routeSpec('update-address', { params: z.object({ id: z.string().min(3) }), body: z.strictObject({ city: z.string() }) }),
       async (req) => ok({ id: req.params.id, city: req.body.city }),
     );
 
@@ -126,7 +123,7 @@ describe('apiHandler: the middy stack', () => {
   });
 
   it('refuses a mutation without the Idempotency-Key its route requires, before the handler runs', async () => {
-    const handler = apiHandler(routeSpec('checkout', entry({ idempotency: 'required' as const })), async (req) => {
+    const handler = apiHandler(routeSpec('checkout', { idempotency: 'required' }), async (req) => {
       seen.push(req.idempotencyKey);
       return ok({});
     });
@@ -138,7 +135,7 @@ describe('apiHandler: the middy stack', () => {
   });
 
   it('hands the handler the Idempotency-Key as sent', async () => {
-    const handler = apiHandler(routeSpec('stripe-webhook', entry({ idempotency: 'none' as const })), async (req) => ok({ key: req.idempotencyKey ?? null }));
+    const handler = apiHandler(routeSpec('stripe-webhook', { idempotency: 'none' }), async (req) => ok({ key: req.idempotencyKey ?? null }));
 
     const withKey = await invoke(handler, event({ method: 'POST', headers: { 'idempotency-key': 'k-1' } }));
     const without = await invoke(handler, event({ method: 'POST' }));
@@ -147,10 +144,10 @@ describe('apiHandler: the middy stack', () => {
   });
 
   it('renders a domain error with its status and code, and anything else as a plain 500', async () => {
-    const missing = apiHandler(routeSpec('get-order', entry()), async () => {
+    const missing = apiHandler(routeSpec('get-order'), async () => {
       throw new NotFound('Order', 'ord_1');
     });
-    const broken = apiHandler(routeSpec('get-order', entry()), async () => {
+    const broken = apiHandler(routeSpec('get-order'), async () => {
       throw new Error('connection string postgres://secret');
     });
 
