@@ -4,6 +4,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ROUTES, type RouteDefinition } from '../routes';
+import { serveDocs } from './docs';
 import type { LocalIdentity } from './identity';
 import { invokeFunction } from './lambda-runtime';
 import { listen } from './ports';
@@ -37,7 +38,7 @@ export interface GatewayOptions {
 /**
  * The API Gateway HTTP API, locally: matches the route table, checks the bearer token as the
  * JWT authorizer would, turns the request into a payload-2.0 event and invokes the route's
- * unchanged handler module. Also serves the local issuer's JWKS.
+ * unchanged handler module. Also serves the local issuer's JWKS and the API's docs page (/docs).
  */
 export async function startGateway(options: GatewayOptions): Promise<{ server: Server; port: number }> {
   const routes = compileRoutes(ROUTES);
@@ -74,6 +75,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   if (url.pathname === '/auth/.well-known/openid-configuration') {
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
   }
+  if (await serveDocs(req.method ?? 'GET', url.pathname, res, requestId)) return; // local only, see docs.ts
   const match = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (!match) return sendError(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${url.pathname}.`, requestId);
   const body = await readBody(req);
