@@ -105,7 +105,7 @@ export function apiClient(url = process.env.CROWDSTART_URL!, dataDir = process.e
 }
 
 /** Throws unless the contract documents the answer: its status, its body's shape and fields, its error code. */
-function checkAnswer(request: string, contract: RouteContract, route: { method: string; auth: string }, result: ApiResult): void {
+export function checkAnswer(request: string, contract: RouteContract, route: { method: string; auth: string }, result: ApiResult): void {
   const fail = (why: string) => {
     throw new Error(`${request} answered ${result.status} outside the contract: ${why}\n${JSON.stringify(result.body)}`);
   };

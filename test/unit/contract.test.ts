@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { build } from 'esbuild';
 import { join } from 'node:path';
+import { checkAnswer } from '../../bin/support/api';
 import { CONTRACT, type RouteContract } from '../../functions/contract';
 import { openApiDocument } from '../../functions/contract/openapi';
 import { PROJECT_ROOT } from '../../lib/constructs/service-functions';
@@ -78,5 +79,27 @@ describe('handler bundles', () => {
 
     // Assess
     expect(result.outputFiles[0]!.text).not.toMatch(/\$ZodType|ZodError/);
+  });
+});
+
+describe('the typed test client’s check of an answer', () => {
+  const cart = { id: 'cart_1', items: [], subtotal: { amount: 0, currency: 'USD' } };
+  const check = (status: number, body: unknown) => () =>
+    checkAnswer('GET /cart', CONTRACT['get-cart'], { method: 'GET', auth: 'customer' }, { status, headers: new Headers(), body });
+  const error = (code: string) => ({ error: { code, message: 'm', details: [] }, requestId: 'r' });
+
+  it('accepts what the contract documents', () => {
+    expect(check(200, cart)).not.toThrow();
+    expect(check(401, error('UNAUTHORIZED'))).not.toThrow();
+  });
+
+  it.each([
+    ['an undocumented status', 418, cart],
+    ['a body its schema refuses', 200, { ...cart, subtotal: { amount: '0', currency: 'USD' } }],
+    ['an undeclared field', 200, { ...cart, secret: 'x' }],
+    ['an error code the route does not list', 401, error('FORBIDDEN')],
+    ['an error outside the error shape', 429, { message: 'Too Many Requests' }],
+  ])('fails on %s', (_, status, body) => {
+    expect(check(status, body)).toThrow(/outside the contract/);
   });
 });
