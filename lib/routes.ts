@@ -57,6 +57,8 @@ export const ROUTES = [
   route('GET', '/health', 'health', 'public', ['table:describe']),
   // What a client needs to start (Stripe's publishable key): settings only, it touches nothing
   route('GET', '/config', 'get-config', 'public'),
+  // The contract as OpenAPI 3.1, built from functions/contract/ (its bundle carries the schemas); /docs is local only
+  route('GET', '/openapi.json', 'openapi', 'public'),
 
   // Catalog and search
   route('GET', '/products', 'list-products', 'public', [...READ, INDEX]),

@@ -14,36 +14,30 @@ import { LOCAL_STATE_MACHINE_ARN } from '../../lib/local/workflow';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import type { ApiResult, BodyAt, RouteInput } from './api';
 import { createSku, type Api } from './skus';
 
 export const SHIPPING = { name: 'Ada Lovelace', line1: '12 St James Sq', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
 
-export interface OrderView {
-  readonly id: string;
-  readonly status: string;
-  readonly items: { sku: string; quantity: number; unitPrice: { amount: number; currency: string }; name: string; productId: string }[];
-  readonly total: { amount: number; currency: string };
-  readonly shippingAddress: typeof SHIPPING;
-  readonly payment: { status: string; paymentIntentId: string | null; declineCode?: string };
-  readonly fulfillment?: { carrier: string; trackingNumber: string };
-  readonly refund?: { at: string; restock: boolean };
-  readonly history: { status: string; at: string }[];
-  readonly createdAt: string;
-}
+/** An order as its customer sees it (the contract's order view). */
+export type OrderView = BodyAt<'get-order', 200>;
 
 /** A new customer with `quantity` units of a fresh SKU (of `stock` units, at `price`) in the cart. */
 export async function customerWithCart(api: Api, options: { stock?: number; quantity?: number; price?: number } = {}) {
   const { stock = 10, quantity = 2, price = 1500 } = options;
   const sku = await createSku(api, stock, price);
   const token = await api.customerToken();
-  const added = await api.post('/cart/items', { token, body: { sku, quantity }, headers: { 'idempotency-key': randomUUID() } });
-  if (added.status !== 201 && added.status !== 200) throw new Error(`POST /cart/items answered ${added.status}: ${JSON.stringify(added.body)}`);
+  (await api.route('add-cart-item', { token, body: { sku, quantity }, headers: { 'idempotency-key': randomUUID() } })).expectStatus(201);
   return { sku, token, quantity, price, stock };
 }
 
-/** POST /checkout with a fresh (or the given) Idempotency-Key. */
-export function checkout(api: Api, token: string, body: Record<string, unknown>, key: string = randomUUID()) {
-  return api.post<any>('/checkout', { token, body, headers: { 'idempotency-key': key } });
+/**
+ * POST /checkout with a fresh (or the given) Idempotency-Key, its answer checked against the
+ * contract. The body is loosely typed so tests can send invalid ones (documented 400s), and so is
+ * the answer, for the many tests that read it untyped; `api.route('checkout', …)` types both.
+ */
+export async function checkout(api: Api, token: string, body: Record<string, unknown>, key: string = randomUUID()): Promise<ApiResult> {
+  return api.route('checkout', { token, body: body as RouteInput<'checkout'>['body'], headers: { 'idempotency-key': key } });
 }
 
 /** Polls GET /orders/{id} until the order is in one of `statuses`; fails with the last state otherwise. */
@@ -52,8 +46,8 @@ export async function waitForStatus(api: Api, token: string, orderId: string, st
   const deadline = Date.now() + timeoutMs;
   let last: OrderView | undefined;
   while (Date.now() < deadline) {
-    const res = await api.get<OrderView>(`/orders/${orderId}`, { token });
-    if (res.status === 200) last = res.body;
+    const res = await api.route('get-order', { token, params: { orderId } });
+    if (res.status === 200) last = res.expectStatus(200);
     if (last && wanted.includes(last.status)) return last;
     await new Promise((resolve) => setTimeout(resolve, 150));
   }

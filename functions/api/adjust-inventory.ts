@@ -1,5 +1,6 @@
 import { adjustStockTotal } from '../adapters/dynamodb/stock-repository';
-import { adjustInventorySchema, inventoryParamsSchema, inventoryView } from '../domain/stock';
+import { catalogRoutes } from '../contract/catalog';
+import { inventoryView } from '../domain/stock';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
@@ -7,7 +8,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * one conditional write, 409 INVENTORY_BELOW_COMMITTED when available would go negative.
  */
 export const handler = apiHandler(
-  routeSpec('adjust-inventory', { params: inventoryParamsSchema, body: adjustInventorySchema }),
+  routeSpec('adjust-inventory', catalogRoutes['adjust-inventory']),
   async (req) => {
     const stock = await adjustStockTotal(req.params.sku, req.body.delta, { admin: req.caller.sub, requestId: req.requestId });
     return ok(inventoryView(req.params.sku, stock));

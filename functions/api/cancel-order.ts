@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
-import { resourceId } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
 import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder, cancelDirectly } from '../application/order-actions';
@@ -12,7 +11,7 @@ import { actOnOrder, cancelDirectly } from '../application/order-actions';
  * with the order as it is now. While the payment is being attempted there is nothing to
  * interrupt yet: 409 PAYMENT_IN_PROGRESS, retry shortly.
  */
-export const handler = apiHandler(routeSpec('cancel-order', { params: z.object({ orderId: resourceId }) }), async (req) => {
+export const handler = apiHandler(routeSpec('cancel-order', orderRoutes['cancel-order']), async (req) => {
   const cause = `Cancelled by customer ${req.caller.sub}`;
   const { order } = await actOnOrder({
     action: 'cancel',

@@ -1,18 +1,14 @@
-import { z } from 'zod';
 import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository';
 import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
-import { addressSchema, paymentMethodIdSchema, resourceId, type Address } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
+import type { Address } from '../domain/customer';
 import { NotFound, ValidationFailed } from '../domain/errors';
 import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { logger } from '../shared/logger';
 import { countBusinessEvent } from '../shared/observability';
-
-const checkoutSchema = z
-  .strictObject({ paymentMethodId: paymentMethodIdSchema, shippingAddress: addressSchema.optional(), addressId: resourceId.optional() })
-  .refine((b) => !(b.shippingAddress && b.addressId), { message: 'Give shippingAddress or addressId, not both', path: ['addressId'] });
 
 /**
  * POST /checkout: the cart's holds become a reservation and a PENDING order in one transaction;
@@ -20,7 +16,7 @@ const checkoutSchema = z
  * (queue/start-order-workflows), so a crash here never strands an order; starting it here too
  * only saves the stream's latency. Without shippingAddress or addressId, the default address ships.
  */
-export const handler = apiHandler(routeSpec('checkout', { body: checkoutSchema, idempotency: 'required' }), async (req) => {
+export const handler = apiHandler(routeSpec('checkout', orderRoutes.checkout), async (req) => {
   const customerId = req.caller.sub;
   const [shippingAddress, payment] = await Promise.all([
     shippingAddressOf(customerId, req.body),

@@ -1,13 +1,9 @@
-import { z } from 'zod';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
-import { resourceId } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
 import { toOrderView } from '../domain/order';
-import { singleLine } from '../domain/text';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from '../application/order-actions';
-
-const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
 
 /**
  * POST /admin/orders/{orderId}/fulfillment: the merchant shipped a PAID order; writes FULFILLED
@@ -15,7 +11,7 @@ const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: si
  * workflow has given up on the order. 202 with the order as it is now.
  */
 export const handler = apiHandler(
-  routeSpec('fulfill-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
+  routeSpec('fulfill-order', orderRoutes['fulfill-order']),
   async (req) => {
     const fulfillment = { carrier: req.body.carrier, trackingNumber: req.body.trackingNumber };
     const ship = (paid: OrderRecord) => transitionOrder(paid.id, 'FULFILLED', { fulfillment });

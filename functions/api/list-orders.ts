@@ -1,10 +1,10 @@
 import { listCustomerOrders } from '../adapters/dynamodb/order-repository';
-import { listQuerySchema } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
 import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /** GET /orders: the caller's own orders, newest first, `{ items, nextCursor }`. */
-export const handler = apiHandler(routeSpec('list-orders', { query: listQuerySchema }), async (req) => {
+export const handler = apiHandler(routeSpec('list-orders', orderRoutes['list-orders']), async (req) => {
   const page = await listCustomerOrders(req.caller.sub, req.query);
   return ok({ items: page.items.map(toOwnerOrderView), nextCursor: page.nextCursor });
 });

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
-import { resourceId } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from '../application/order-actions';
@@ -12,7 +11,7 @@ import { actOnOrder } from '../application/order-actions';
  * (otherwise it completes the order after COMPLETE_AFTER_SECONDS), or just writes it once the
  * workflow has given up on the order.
  */
-export const handler = apiHandler(routeSpec('mark-order-delivered', { params: z.object({ orderId: resourceId }) }), async (req) => {
+export const handler = apiHandler(routeSpec('mark-order-delivered', orderRoutes['mark-order-delivered']), async (req) => {
   const complete = (shipped: OrderRecord) => transitionOrder(shipped.id, 'COMPLETED');
   const { order } = await actOnOrder({
     action: 'deliver',

@@ -1,13 +1,10 @@
-import { z } from 'zod';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { refundOrder } from '../adapters/stripe';
-import { resourceId } from '../domain/customer';
+import { orderRoutes } from '../contract/orders';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder, cancelDirectly, endWait } from '../application/order-actions';
-
-const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional();
 
 /**
  * POST /admin/orders/{orderId}/refund `{ restock? }`. Before shipping (PAID) the order is
@@ -17,7 +14,7 @@ const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional(
  * `restock: true` (default false: the goods left the warehouse).
  */
 export const handler = apiHandler(
-  routeSpec('refund-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
+  routeSpec('refund-order', orderRoutes['refund-order']),
   async (req) => {
     const cause = `Refunded by ${req.caller.sub}`;
     const restock = req.body?.restock ?? false;

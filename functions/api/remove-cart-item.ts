@@ -1,9 +1,9 @@
 import { removeCartItem } from '../adapters/dynamodb/cart-repository';
-import { cartItemParamsSchema } from '../domain/cart';
+import { cartRoutes } from '../contract/cart';
 import { apiHandler, noContent, routeSpec } from '../shared/http';
 
 /** DELETE /cart/items/{sku}: removes the line and returns its held units to available (once). */
-export const handler = apiHandler(routeSpec('remove-cart-item', { params: cartItemParamsSchema }), async (req) => {
+export const handler = apiHandler(routeSpec('remove-cart-item', cartRoutes['remove-cart-item']), async (req) => {
   await removeCartItem(req.caller.sub, req.params.sku);
   return noContent();
 });

@@ -1,6 +1,7 @@
 import { getProducts } from '../adapters/dynamodb/product-repository';
 import { findHits } from '../adapters/dynamodb/search-index';
-import { rank, rankProducts, searchQuerySchema } from '../domain/search';
+import { catalogRoutes } from '../contract/catalog';
+import { rank, rankProducts } from '../domain/search';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /** Index candidates re-checked against the current products, beyond `limit`, for drops. */
@@ -10,7 +11,7 @@ const SLACK = 10;
  * GET /search?q=&limit=: term and prefix search over name, tags and description, ranked by
  * query-term coverage, then field weight and match quality (functions/domain/search.ts).
  */
-export const handler = apiHandler(routeSpec('search-products', { query: searchQuerySchema, cacheSeconds: 30 }), async (req) => {
+export const handler = apiHandler(routeSpec('search-products', catalogRoutes['search-products']), async (req) => {
   const { q: terms, limit } = req.query;
   const candidates = rank(await findHits(terms)).slice(0, limit * 2 + SLACK);
   const products = await getProducts(candidates.map((c) => c.productId));

@@ -1,5 +1,6 @@
 import { sendJson } from '../adapters/sqs/client';
 import { verifyWebhook } from '../adapters/stripe/webhooks';
+import { PLAIN_REQUESTS } from '../contract/plain';
 import { apiHandler, ok, routeSpec, type ApiEvent } from '../shared/http';
 import { CORRELATION_ATTRIBUTE } from '../shared/observability';
 
@@ -7,9 +8,8 @@ import { CORRELATION_ATTRIBUTE } from '../shared/observability';
  * POST /webhooks/stripe: verifies the `Stripe-Signature` over the raw body (unsigned, tampered
  * or stale → 400 INVALID_SIGNATURE), queues the event for queue/process-stripe-webhooks and
  * answers 200 at once, so Stripe never waits on (or retries because of) our processing.
- * No Idempotency-Key: Stripe redelivers by event id, and the consumer handles each id once.
  */
-export const handler = apiHandler(routeSpec('stripe-webhook', { idempotency: 'none' }), async (req) => {
+export const handler = apiHandler(routeSpec('stripe-webhook', PLAIN_REQUESTS['stripe-webhook']), async (req) => {
   const event = await verifyWebhook(rawBodyOf(req.event), req.event.headers['stripe-signature'] ?? '');
   // The order's correlation id comes back in its PaymentIntent's metadata; other events keep this request's.
   await sendJson('StripeWebhooks', { body: event, correlationId: correlationIdIn(event) ?? req.requestId });

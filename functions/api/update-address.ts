@@ -1,10 +1,9 @@
-import { z } from 'zod';
 import { updateAddress } from '../adapters/dynamodb/customer-repository';
-import { addressInputSchema, resourceId } from '../domain/customer';
+import { customerRoutes } from '../contract/customers';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /** PUT /me/addresses/{id}: replaces one of the caller's addresses; 404 for anyone else's. */
 export const handler = apiHandler(
-  routeSpec('update-address', { params: z.object({ id: resourceId }), body: addressInputSchema }),
+  routeSpec('update-address', customerRoutes['update-address']),
   async (req) => ok(await updateAddress(req.caller.sub, req.params.id, req.body)),
 );

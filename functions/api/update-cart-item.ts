@@ -1,5 +1,5 @@
 import { changeCartItem, readCart } from '../adapters/dynamodb/cart-repository';
-import { cartItemParamsSchema, updateCartItemSchema } from '../domain/cart';
+import { cartRoutes } from '../contract/cart';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
@@ -9,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * PRODUCT_UNAVAILABLE when its product left the catalog (the line can still be removed).
  */
 export const handler = apiHandler(
-  routeSpec('update-cart-item', { params: cartItemParamsSchema, body: updateCartItemSchema }),
+  routeSpec('update-cart-item', cartRoutes['update-cart-item']),
   async (req) => {
     const customerId = req.caller.sub;
     await changeCartItem(customerId, req.params.sku, req.body.quantity);

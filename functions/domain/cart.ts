@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { cartLineSchema, cartSchema } from '../contract/cart';
 import { skuSchema, type Money } from './catalog';
 import { Conflict, NotFound } from './errors';
 
@@ -53,25 +54,9 @@ export interface SkuInfo {
   readonly price: Money;
 }
 
-export interface CartLine {
-  readonly sku: string;
-  readonly productId: string;
-  readonly name: string;
-  readonly quantity: number;
-  /** The catalog's current price (what checkout charges). */
-  readonly unitPrice: Money;
-  /** Present when the price changed since the customer was told it: the price recorded on the line. */
-  readonly previousUnitPrice?: Money;
-  /** Present (true) when the product is no longer in the catalog: checkout refuses and releases the line. */
-  readonly unavailable?: true;
-  readonly holdExpiresAt: string;
-}
-
-export interface CartView {
-  readonly id: string;
-  readonly items: CartLine[];
-  readonly subtotal: Money;
-}
+/** A line of the cart as the API shows it, and the cart (functions/contract/cart.ts). */
+export type CartLine = z.output<typeof cartLineSchema>;
+export type CartView = z.output<typeof cartSchema>;
 
 /** Per line, like the request limit: one request may ask for 1..99, and so may a line. */
 export const MAX_LINE_QUANTITY = 99;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { productSchema } from '../contract/catalog';
 import { Conflict } from './errors';
 import { multiLine, singleLine } from './text';
 
@@ -114,10 +115,8 @@ export interface StoredProduct extends ProductWrite {
   readonly updatedAt: string;
 }
 
-/** A product as the API returns it: per variant, the units a customer can still buy. */
-export interface Product extends Omit<StoredProduct, 'variants'> {
-  readonly variants: (Variant & { readonly available: number })[];
-}
+/** A product as the API returns it: per variant, the units a customer can still buy (functions/contract/catalog.ts). */
+export type Product = z.output<typeof productSchema>;
 
 /** 409 SKU_TAKEN: a SKU of the write already belongs to another product. */
 export class SkuTaken extends Conflict {

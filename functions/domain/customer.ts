@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { profileSchema, savedAddressSchema, savedCardSchema } from '../contract/customers';
 import { AppError } from './errors';
 import { singleLine } from './text';
 
@@ -48,13 +49,8 @@ export const addressInputSchema = addressSchema
   .transform(({ id: _id, createdAt: _c, updatedAt: _u, isDefault, ...address }) => ({ address, isDefault }));
 export type AddressInput = z.output<typeof addressInputSchema>;
 
-/** An address of the book as the API returns it. */
-export interface SavedAddress extends Address {
-  readonly id: string;
-  readonly isDefault: boolean;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** An address of the book as the API returns it (functions/contract/customers.ts). */
+export type SavedAddress = z.output<typeof savedAddressSchema>;
 
 /** Phone numbers are stored in E.164; spaces, dots, dashes and parentheses are accepted on input. */
 export const phoneNumber = z
@@ -81,26 +77,11 @@ export const profileInputSchema = z
   }));
 export type ProfileInput = z.output<typeof profileInputSchema>;
 
-/** The profile as the API returns it. */
-export interface Profile {
-  readonly id: string;
-  readonly email?: string;
-  readonly name?: string;
-  readonly phone?: string;
-  /** The address checkout uses when the client names none. */
-  readonly defaultAddressId?: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** The profile as the API returns it (functions/contract/customers.ts). */
+export type Profile = z.output<typeof profileSchema>;
 
 /** A saved card as the API returns it (never the full number: Stripe keeps that). */
-export interface SavedCard {
-  readonly id: string;
-  readonly brand: string;
-  readonly last4: string;
-  readonly expMonth: number;
-  readonly expYear: number;
-}
+export type SavedCard = z.output<typeof savedCardSchema>;
 
 /** Path parameter ids: anything unknown (or someone else's) is a 404, so only bound the size. */
 export const resourceId = z.string().min(1).max(128);

@@ -2,6 +2,8 @@
  * Orders: statuses, the transitions the workflow may make, and what each transition does to
  * stock. Pure: the repositories and workflow tasks apply these rules in conditional writes.
  */
+import type { z } from 'zod';
+import type { adminOrderViewSchema, orderViewSchema, ownerOrderViewSchema } from '../contract/orders';
 import type { Money } from './catalog';
 import type { Address } from './customer';
 import { Conflict } from './errors';
@@ -18,7 +20,8 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export type PaymentStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'refunded' | 'canceled';
+export const PAYMENT_STATUSES = ['pending', 'requires_action', 'succeeded', 'failed', 'refunded', 'canceled'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** Stripe's `next_action.redirect_to_url`: the bank's challenge page, which returns to the return_url. */
 export interface PaymentNextAction {
@@ -320,29 +323,10 @@ export function quantitiesBySku(items: readonly Pick<OrderLine, 'sku' | 'quantit
   return quantities;
 }
 
-/** An order as the API shows it (customer and admin routes): never task tokens or keys. */
-export interface OrderView {
-  readonly id: string;
-  readonly status: OrderStatus;
-  readonly items: readonly OrderLine[];
-  readonly total: Money;
-  readonly shippingAddress: Address;
-  readonly payment: {
-    readonly status: PaymentStatus;
-    readonly paymentIntentId: string | null;
-    readonly declineCode?: string;
-    /** Owner's view only, while REQUIRES_ACTION ({@link toOwnerOrderView}). */
-    readonly clientSecret?: string;
-    readonly nextAction?: PaymentNextAction;
-  };
-  readonly fulfillment?: { readonly carrier: string; readonly trackingNumber: string };
-  /** The step the workflow gave up at; its `cause` only in staff views ({@link toAdminOrderView}). */
-  readonly attention?: Omit<OrderAttention, 'cause'> & { readonly cause?: string };
-  readonly refund?: Pick<OrderRefund, 'at' | 'restock'>;
-  readonly history: readonly { readonly status: OrderStatus; readonly at: string }[];
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+/** An order as the API shows it (customer routes), and the merchant's view: never task tokens or keys. */
+export type OrderView = z.output<typeof orderViewSchema>;
+export type OwnerOrderView = z.output<typeof ownerOrderViewSchema>;
+export type AdminOrderView = z.output<typeof adminOrderViewSchema>;
 
 /** The view of an order anyone entitled to it may see (staff included); picks fields explicitly so stored extras (tokens, keys, the client secret) never leak. */
 export function toOrderView(order: Order): OrderView {
@@ -374,7 +358,7 @@ export function toOrderView(order: Order): OrderView {
  * Secure while the order waits for it (the redirect and the PaymentIntent's client secret, which
  * lets whoever holds it confirm the payment, so no other view ever shows it).
  */
-export function toOwnerOrderView(order: Order): OrderView {
+export function toOwnerOrderView(order: Order): OwnerOrderView {
   const view = toOrderView(order);
   const { clientSecret, nextAction } = order.payment;
   if (order.status !== 'REQUIRES_ACTION' || !clientSecret) return view;
@@ -389,7 +373,7 @@ export function toOwnerOrderView(order: Order): OrderView {
 }
 
 /** The merchant's view of an order: the public view plus who ordered, why the workflow gave up and the id its logs carry. */
-export function toAdminOrderView(order: Order): OrderView & { readonly customerId: string; readonly correlationId?: string } {
+export function toAdminOrderView(order: Order): AdminOrderView {
   const view = toOrderView(order);
   return {
     ...view,

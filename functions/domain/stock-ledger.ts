@@ -117,9 +117,6 @@ export const ledgerEntrySchema = z.object({
   }),
 });
 
-/** The route's answer: the contract's list shape. */
-export const ledgerPageSchema = z.object({ items: z.array(ledgerEntrySchema), nextCursor: z.string().nullable() });
-
 /** The contract's view of an entry: picks its fields, so stored keys never leak. */
 export function ledgerEntryView(entry: LedgerEntry): z.infer<typeof ledgerEntrySchema> {
   const { sku, at, kind, delta, after, cause } = entry;

@@ -8,6 +8,7 @@
  * `field >= -delta` for every field the move decreases, so no bucket can ever go negative.
  */
 import { z } from 'zod';
+import type { inventorySchema } from '../contract/catalog';
 import { skuSchema } from './catalog';
 import { Conflict } from './errors';
 
@@ -116,8 +117,8 @@ export const inventoryParamsSchema = z.object({ sku: skuSchema });
 export const setInventorySchema = z.object({ total: z.number().int().min(0).max(MAX_UNITS) });
 export const adjustInventorySchema = z.object({ delta: z.number().int().min(-MAX_UNITS).max(MAX_UNITS) });
 
-/** The contract's inventory view. */
-export const inventoryView = (sku: string, levels: StockLevels) => ({
+/** The contract's inventory view (functions/contract/catalog.ts). */
+export const inventoryView = (sku: string, levels: StockLevels): z.output<typeof inventorySchema> => ({
   sku,
   total: levels.total,
   available: levels.available,

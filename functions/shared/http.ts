@@ -52,15 +52,19 @@ export interface ApiRequest<B, Q, P, C extends Caller | undefined = Caller | und
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 
-/** The spec of the route whose handler is `name`: its auth from lib/routes.ts, the rest from `options`. */
+/**
+ * The spec of the route whose handler is `name`: its auth from lib/routes.ts, its schemas,
+ * idempotency and caching from `request`, its entry of the contract (functions/contract/).
+ */
 export function routeSpec<
   N extends RouteName,
   B extends z.ZodType = never,
   Q extends z.ZodType = never,
   P extends z.ZodType = never,
   I extends IdempotencyMode = 'optional',
->(name: N, options: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
-  return { ...options, auth: authOf(name), route: name };
+>(name: N, request: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
+  const { body, query, params, idempotency, cacheSeconds } = request; // the request side only, not the documented answers
+  return { body, query, params, idempotency, cacheSeconds, auth: authOf(name), route: name };
 }
 
 /**

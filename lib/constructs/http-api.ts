@@ -192,7 +192,7 @@ export class CrowdstartApi extends Construct {
           reason:
             route.path === '/webhooks/stripe'
               ? 'Stripe cannot send a JWT: the handler authenticates each call by its Stripe-Signature header'
-              : 'Public by the HTTP contract (catalog, search, health): anyone may read it, throttled by the stage',
+              : 'Public by the HTTP contract (catalog, search, health, the API document): anyone may read it, throttled by the stage',
         });
       }
       functions.set(name, fn);

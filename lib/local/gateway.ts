@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { ROUTES, type RouteDefinition } from '../routes';
 import { DEMO_TOKEN_PATH, demoToken, type LocalIdentity } from './identity';
 import { serveConsole } from './console';
+import { serveDocs } from './docs';
 import { invokeFunction } from './lambda-runtime';
 import { listen } from './ports';
 import { serveStorefront } from './storefront/serve';
@@ -39,8 +40,8 @@ export interface GatewayOptions {
 /**
  * The API Gateway HTTP API, locally: matches the route table, checks the bearer token as the
  * JWT authorizer would, turns the request into a payload-2.0 event and invokes the route's
- * unchanged handler module. Also serves the local issuer's JWKS and demo sign-in, and the local
- * storefront at `/` (lib/local/storefront/).
+ * unchanged handler module. Also serves the local issuer's JWKS and demo sign-in, the API's docs
+ * page (/docs), the workflow console (/console) and the local storefront at `/` (lib/local/storefront/).
  */
 export async function startGateway(options: GatewayOptions): Promise<{ server: Server; port: number }> {
   const routes = compileRoutes(ROUTES);
@@ -77,6 +78,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Compile
   if (url.pathname === '/auth/.well-known/openid-configuration') {
     return sendJson(res, 200, { issuer: identity.issuer, jwks_uri: `${identity.issuer}/.well-known/jwks.json` }, requestId);
   }
+  if (await serveDocs(req.method ?? 'GET', url.pathname, res, requestId)) return; // local only, see docs.ts
   if (await serveConsole(req, res, url)) return; // local only, like the AWS console it stands in for
   if (url.pathname === DEMO_TOKEN_PATH && req.method === 'POST') return answerDemoToken(req, res, identity, requestId);
   // The path as sent, not as URL parsing resolved it: `/products/..` names no page of the storefront.

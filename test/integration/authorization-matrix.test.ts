@@ -38,6 +38,7 @@ type Identity = Caller | (typeof INVALID)[number];
 const ALLOWED: Record<string, Partial<Record<Caller, number>>> = {
   'GET /health': { A: 200, B: 200, admin: 200 },
   'GET /config': { A: 200, B: 200, admin: 200 },
+  'GET /openapi.json': { A: 200, B: 200, admin: 200 },
   'GET /products': { A: 200, B: 200, admin: 200 },
   'GET /products/{productId}': { A: 200, B: 200, admin: 200 },
   'GET /search': { A: 200, B: 200, admin: 200 },

@@ -1,4 +1,6 @@
-import { apiClient, unique } from '../../bin/support/api';
+import { apiClient, unique, type BodyAt, type RouteResult } from '../../bin/support/api';
+
+type Product = BodyAt<'get-product', 200>;
 
 const api = apiClient();
 
@@ -20,9 +22,7 @@ function productBody(label = 'Tee', variants = 2) {
 }
 
 async function createProduct(token: string, body = productBody()) {
-  const res = await api.post('/admin/products', { token, body });
-  expect(res.status).toBe(201);
-  return res.body;
+  return (await api.route('create-product', { token, body })).expectStatus(201);
 }
 
 describe('GET /products', () => {
@@ -31,13 +31,11 @@ describe('GET /products', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { status: number; body: { items: { id: string; name: string }[]; nextCursor: string | null } } = await api.get(
-        `/products?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      expect(res.status).toBe(200);
-      expect(res.body.items.length).toBeLessThanOrEqual(7);
-      seen.push(...res.body.items.map((p) => p.id));
-      cursor = res.body.nextCursor;
+      const listed: RouteResult<'list-products'> = await api.route('list-products', { query: { limit: 7, ...(cursor ? { cursor } : {}) } });
+      const page = listed.expectStatus(200);
+      expect(page.items.length).toBeLessThanOrEqual(7);
+      seen.push(...page.items.map((p) => p.id));
+      cursor = page.nextCursor;
       pages++;
     } while (cursor && pages < 100);
 
@@ -48,8 +46,8 @@ describe('GET /products', () => {
   });
 
   it('shows seeded products with variants, prices and availability', async () => {
-    const res = await api.get('/products?limit=100');
-    const tee = res.body.items.find((p: { name: string }) => p.name === 'Classic Crew T-Shirt');
+    const { items } = (await api.route('list-products', { query: { limit: 100 } })).expectStatus(200);
+    const tee = items.find((p) => p.name === 'Classic Crew T-Shirt')!;
 
     expect(tee).toMatchObject({ id: expect.stringMatching(/^prd_/), version: 1, tags: expect.arrayContaining(['apparel']) });
     expect(tee.variants).toHaveLength(6);
@@ -61,7 +59,7 @@ describe('GET /products', () => {
       available: expect.any(Number),
     });
     // The seed stocks most SKUs through PUT /admin/inventory
-    expect(res.body.items.flatMap((p: { variants: { available: number }[] }) => p.variants).some((v: { available: number }) => v.available > 0)).toBe(true);
+    expect(items.flatMap((p) => p.variants).some((v) => v.available > 0)).toBe(true);
   });
 
   it.each(['limit=0', 'limit=101', 'limit=abc', 'cursor=garbage', `cursor=${Buffer.from('{"pk":"CUSTOMER#x"}').toString('base64url')}`])(
@@ -75,10 +73,10 @@ describe('GET /products', () => {
   );
 
   it('answers If-None-Match with 304 while the list is unchanged', async () => {
-    const first = await api.get('/products?limit=3');
+    const first = await api.route('list-products', { query: { limit: 3 } });
     const etag = first.headers.get('etag')!;
 
-    const again = await api.get('/products?limit=3', { headers: { 'if-none-match': etag } });
+    const again = await api.route('list-products', { query: { limit: 3 }, headers: { 'if-none-match': etag } });
 
     expect(etag).toMatch(/^".+"$/);
     expect(first.headers.get('cache-control')).toMatch(/max-age=\d+/);
@@ -91,18 +89,17 @@ describe('admin product writes', () => {
     const token = await api.adminToken();
     const body = productBody('Hoodie');
 
-    const res = await api.post('/admin/products', { token, body });
-    const read = await api.get(res.headers.get('location')!);
+    const res = await api.route('create-product', { token, body });
+    const created = res.expectStatus(201);
+    const read = (await api.route('get-product', { params: { productId: created.id } })).expectStatus(200);
 
-    expect(res.status).toBe(201);
-    expect(res.headers.get('location')).toBe(`/products/${res.body.id}`);
-    expect(read.status).toBe(200);
-    expect(read.body).toEqual({
+    expect(res.headers.get('location')).toBe(`/products/${created.id}`);
+    expect(read).toEqual({
       ...body,
-      id: res.body.id,
+      id: created.id,
       version: 1,
       createdAt: expect.any(String),
-      updatedAt: read.body.createdAt,
+      updatedAt: read.createdAt,
       variants: body.variants.map((v) => ({ ...v, available: 0 })),
     });
   });
@@ -110,13 +107,13 @@ describe('admin product writes', () => {
   it('shows stock set through the inventory route as available', async () => {
     const token = await api.adminToken();
     const product = await createProduct(token);
-    const sku = product.variants[1].sku;
+    const sku = product.variants[1]!.sku;
 
-    const stock = await api.put(`/admin/inventory/${sku}`, { token, body: { total: 7 } });
-    const read = await api.get(`/products/${product.id}`);
+    const stock = await api.route('set-inventory', { token, params: { sku }, body: { total: 7 } });
+    const read = (await api.route('get-product', { params: { productId: product.id } })).expectStatus(200);
 
-    expect(stock.status).toBe(200);
-    expect(read.body.variants.map((v: { available: number }) => v.available)).toEqual([0, 7]);
+    expect(stock.expectStatus(200)).toMatchObject({ sku, total: 7, available: 7 });
+    expect(read.variants.map((v) => v.available)).toEqual([0, 7]);
   });
 
   it('refuses customers with 403 and anonymous callers with 401', async () => {
@@ -173,13 +170,13 @@ describe('admin product writes', () => {
     const token = await api.adminToken();
     const first = await createProduct(token);
     const clash = productBody();
-    clash.variants[1]!.sku = first.variants[0].sku;
+    clash.variants[1]!.sku = first.variants[0]!.sku;
 
     const res = await api.post('/admin/products', { token, body: clash });
     const free = await api.post('/admin/products', { token, body: { ...clash, variants: [clash.variants[0]] } });
 
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'SKU_TAKEN', details: [{ sku: first.variants[0].sku }] });
+    expect(res.body.error).toMatchObject({ code: 'SKU_TAKEN', details: [{ sku: first.variants[0]!.sku }] });
     expect(free.status).toBe(201); // the clash's other SKU was not claimed by the failed create
   });
 });
@@ -190,28 +187,26 @@ describe('PUT /admin/products/{id}', () => {
     const product = await createProduct(token);
     const next = { ...productBody('Renamed'), version: 1 };
 
-    const res = await api.put(`/admin/products/${product.id}`, { token, body: next });
-    const read = await api.get(`/products/${product.id}`);
+    const res = (await api.route('update-product', { token, params: { productId: product.id }, body: next })).expectStatus(200);
+    const read = (await api.route('get-product', { params: { productId: product.id } })).expectStatus(200);
 
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: product.id, name: next.name, version: 2, createdAt: product.createdAt });
-    expect(read.body).toEqual(res.body);
+    expect(res).toMatchObject({ id: product.id, name: next.name, version: 2, createdAt: product.createdAt });
+    expect(read).toEqual(res);
   });
 
   it('answers a stale version with 409 VERSION_CONFLICT, in the body or in If-Match', async () => {
     const token = await api.adminToken();
     const product = await createProduct(token);
-    await api.put(`/admin/products/${product.id}`, { token, body: { ...productBody(), version: 1 } });
+    const params = { productId: product.id };
+    await api.route('update-product', { token, params, body: { ...productBody(), version: 1 } });
 
-    const staleBody = await api.put(`/admin/products/${product.id}`, { token, body: { ...productBody(), version: 1 } });
-    const staleHeader = await api.put(`/admin/products/${product.id}`, { token, body: productBody(), headers: { 'if-match': '"1"' } });
-    const fresh = await api.put(`/admin/products/${product.id}`, { token, body: productBody(), headers: { 'if-match': '"2"' } });
+    const staleBody = await api.route('update-product', { token, params, body: { ...productBody(), version: 1 } });
+    const staleHeader = await api.route('update-product', { token, params, body: productBody(), headers: { 'if-match': '"1"' } });
+    const fresh = await api.route('update-product', { token, params, body: productBody(), headers: { 'if-match': '"2"' } });
 
-    expect(staleBody.status).toBe(409);
-    expect(staleBody.body.error).toMatchObject({ code: 'VERSION_CONFLICT', details: [{ expectedVersion: 1, currentVersion: 2 }] });
-    expect(staleHeader.status).toBe(409);
-    expect(fresh.status).toBe(200);
-    expect(fresh.body.version).toBe(3);
+    expect(staleBody.expectStatus(409).error).toMatchObject({ code: 'VERSION_CONFLICT', details: [{ expectedVersion: 1, currentVersion: 2 }] });
+    expect(staleHeader.expectStatus(409).error.code).toBe('VERSION_CONFLICT');
+    expect(fresh.expectStatus(200).version).toBe(3);
   });
 
   it('needs the version it replaces', async () => {
@@ -227,7 +222,7 @@ describe('PUT /admin/products/{id}', () => {
   it('claims added SKUs and frees removed ones', async () => {
     const token = await api.adminToken();
     const product = await createProduct(token);
-    const [kept, removed] = product.variants;
+    const [kept, removed] = product.variants as [Product['variants'][number], Product['variants'][number]];
     const added = { ...kept, sku: unique('ADDED'), name: 'Added' };
 
     const res = await api.put(`/admin/products/${product.id}`, { token, body: { ...product, variants: [kept, added] } });
@@ -264,15 +259,15 @@ describe('DELETE /admin/products/{id}', () => {
     const token = await api.adminToken();
     const product = await createProduct(token);
 
-    const res = await api.delete(`/admin/products/${product.id}`, { token });
-    const read = await api.get(`/products/${product.id}`);
-    const again = await api.delete(`/admin/products/${product.id}`, { token });
-    const reuse = await api.post('/admin/products', { token, body: { ...productBody(), variants: [{ ...product.variants[0], available: undefined }] } });
+    const params = { productId: product.id };
+    const res = await api.route('delete-product', { token, params });
+    const read = await api.route('get-product', { params });
+    const again = await api.route('delete-product', { token, params });
+    const reuse = await api.route('create-product', { token, body: { ...productBody(), variants: [{ ...product.variants[0]!, available: undefined }] } });
 
-    expect(res.status).toBe(204);
-    expect(read.status).toBe(404);
-    expect(read.body.error.code).toBe('NOT_FOUND');
-    expect(again.status).toBe(404);
+    expect(res.expectStatus(204)).toBeUndefined();
+    expect(read.expectStatus(404).error.code).toBe('NOT_FOUND');
+    expect(again.expectStatus(404).error.code).toBe('NOT_FOUND');
     expect(reuse.status).toBe(201);
   });
 });
@@ -287,12 +282,13 @@ describe('GET /products/{id}', () => {
   it('carries an ETag that answers If-None-Match with 304 until the product changes', async () => {
     const token = await api.adminToken();
     const product = await createProduct(token);
-    const first = await api.get(`/products/${product.id}`);
+    const params = { productId: product.id };
+    const first = await api.route('get-product', { params });
     const etag = first.headers.get('etag')!;
 
-    const unchanged = await api.get(`/products/${product.id}`, { headers: { 'if-none-match': etag } });
-    await api.put(`/admin/products/${product.id}`, { token, body: { ...productBody(), version: 1 } });
-    const changed = await api.get(`/products/${product.id}`, { headers: { 'if-none-match': etag } });
+    const unchanged = await api.route('get-product', { params, headers: { 'if-none-match': etag } });
+    await api.route('update-product', { token, params, body: { ...productBody(), version: 1 } });
+    const changed = await api.route('get-product', { params, headers: { 'if-none-match': etag } });
 
     expect(first.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
     expect(unchanged.status).toBe(304);

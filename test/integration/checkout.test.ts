@@ -12,23 +12,23 @@ describe('POST /checkout', () => {
     const { sku, token } = await customerWithCart(api, { stock: 10, quantity: 3, price: 1250 });
 
     // Act
-    const res = await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING });
+    const res = await api.route('checkout', { token, body: { paymentMethodId: VISA, shippingAddress: SHIPPING }, headers: { 'idempotency-key': randomUUID() } });
 
     // Assess
-    expect(res.status).toBe(202);
-    expect(res.headers.get('location')).toBe(`/orders/${res.body.id}`);
-    expect(res.body).toEqual({
+    const order = res.expectStatus(202);
+    expect(res.headers.get('location')).toBe(`/orders/${order.id}`);
+    expect(order).toEqual({
       id: expect.stringMatching(/^ord_/),
       status: 'PENDING',
       items: [{ sku, productId: expect.any(String), name: expect.stringContaining(sku), quantity: 3, unitPrice: { amount: 1250, currency: 'USD' } }],
       total: { amount: 3750, currency: 'USD' },
       shippingAddress: SHIPPING,
       payment: { status: 'pending', paymentIntentId: null },
-      history: [{ status: 'PENDING', at: res.body.createdAt }],
+      history: [{ status: 'PENDING', at: order.createdAt }],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
-    expect((await api.get('/cart', { token })).body.items).toEqual([]);
+    expect((await api.route('get-cart', { token })).expectStatus(200).items).toEqual([]);
     const stock = await inventoryOf(api, sku);
     expect(stock).toMatchObject({ total: 10, available: 7, held: 0 });
     expect(stock.reserved + stock.sold).toBe(3);
@@ -71,10 +71,10 @@ describe('POST /checkout', () => {
 
   it('ships to a saved address by id, and to the default address when none is named', async () => {
     const first = await customerWithCart(api);
-    const saved = (await api.post('/me/addresses', { token: first.token, body: { ...SHIPPING, name: 'Saved Name' } })).body;
+    const saved = (await api.route('create-address', { token: first.token, body: { ...SHIPPING, name: 'Saved Name' } })).expectStatus(201);
 
     const byId = await checkout(api, first.token, { paymentMethodId: VISA, addressId: saved.id });
-    await api.post('/cart/items', { token: first.token, body: { sku: first.sku, quantity: 1 } });
+    await api.route('add-cart-item', { token: first.token, body: { sku: first.sku, quantity: 1 } });
     const byDefault = await checkout(api, first.token, { paymentMethodId: VISA });
 
     expect(byId.status).toBe(202);
@@ -85,8 +85,8 @@ describe('POST /checkout', () => {
 
   it('pays with a saved card and ships to a saved address, both named by their ids', async () => {
     const { token } = await customerWithCart(api);
-    const address = (await api.post('/me/addresses', { token, body: SHIPPING })).body;
-    const card = (await api.post('/me/payment-methods', { token, body: { paymentMethodId: VISA } })).body;
+    const address = (await api.route('create-address', { token, body: SHIPPING })).expectStatus(201);
+    const card = (await api.route('create-payment-method', { token, body: { paymentMethodId: VISA } })).expectStatus(201);
 
     const placed = await checkout(api, token, { paymentMethodId: card.id, addressId: address.id });
     const paid = await waitForStatus(api, token, placed.body.id, 'PAID');
@@ -134,7 +134,7 @@ describe('POST /checkout', () => {
     expect(orderIds.size).toBe(1);
     const [orderId] = [...orderIds] as [string];
     const paid = await waitForStatus(api, token, orderId, 'PAID');
-    const listed = (await api.get('/orders', { token })).body.items as OrderView[];
+    const listed: OrderView[] = (await api.route('list-orders', { token })).expectStatus(200).items;
     expect(listed.map((o) => o.id)).toEqual([orderId]);
     const intents = await paymentIntentsOf(stripeClient(), orderId);
     expect(intents.map((i) => i.id)).toEqual([paid.payment.paymentIntentId]);
@@ -210,19 +210,18 @@ describe('GET /orders and GET /orders/{id}', () => {
     const sku = await createSku(api, 10);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      await api.post('/cart/items', { token, body: { sku, quantity: 1 } });
+      await api.route('add-cart-item', { token, body: { sku, quantity: 1 } });
       ids.push((await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING })).body.id);
     }
 
     // Act
-    const first = await api.get('/orders?limit=2', { token });
-    const second = await api.get(`/orders?limit=2&cursor=${first.body.nextCursor}`, { token });
+    const first = (await api.route('list-orders', { token, query: { limit: 2 } })).expectStatus(200);
+    const second = (await api.route('list-orders', { token, query: { limit: 2, cursor: first.nextCursor! } })).expectStatus(200);
 
     // Assess
-    expect(first.status).toBe(200);
-    expect(first.body.items.map((o: OrderView) => o.id)).toEqual([ids[2], ids[1]]);
-    expect(first.body.nextCursor).toEqual(expect.any(String));
-    expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+    expect(first.items.map((o) => o.id)).toEqual([ids[2], ids[1]]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect(second).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
     expect((await api.get('/orders?cursor=not-a-cursor', { token })).status).toBe(400);
   }, 60_000);
 
@@ -231,21 +230,20 @@ describe('GET /orders and GET /orders/{id}', () => {
     const order = (await checkout(api, token, { paymentMethodId: VISA, shippingAddress: SHIPPING })).body;
     const stranger = await api.customerToken();
 
-    const read = await api.get(`/orders/${order.id}`, { token: stranger });
-    const cancel = await api.post(`/orders/${order.id}/cancel`, { token: stranger });
-    const list = await api.get('/orders', { token: stranger });
+    const read = await api.route('get-order', { token: stranger, params: { orderId: order.id } });
+    const cancel = await api.route('cancel-order', { token: stranger, params: { orderId: order.id } });
+    const list = await api.route('list-orders', { token: stranger });
 
-    expect(read.status).toBe(404);
-    expect(read.body.error.code).toBe('NOT_FOUND');
-    expect(cancel.status).toBe(404);
-    expect(list.body).toEqual({ items: [], nextCursor: null });
-    expect((await api.get(`/orders/${order.id}`, { token })).status).toBe(200);
-    expect((await api.get('/orders/ord_doesnotexist', { token })).status).toBe(404);
+    expect(read.expectStatus(404).error.code).toBe('NOT_FOUND');
+    expect(cancel.expectStatus(404).error.code).toBe('NOT_FOUND');
+    expect(list.expectStatus(200)).toEqual({ items: [], nextCursor: null });
+    expect((await api.route('get-order', { token, params: { orderId: order.id } })).status).toBe(200);
+    expect((await api.route('get-order', { token, params: { orderId: 'ord_doesnotexist' } })).status).toBe(404);
   }, 60_000);
 
   it('needs a customer token', async () => {
-    expect((await api.get('/orders')).status).toBe(401);
-    expect((await api.post('/checkout', { body: {} })).status).toBe(401);
+    expect((await api.route('list-orders')).status).toBe(401);
+    expect((await api.route('checkout', { body: { paymentMethodId: VISA } })).status).toBe(401);
   }, 60_000);
 });
 
@@ -256,16 +254,16 @@ describe('GET /admin/orders', () => {
     await waitForStatus(api, token, order.id, 'PAID');
     const admin = await api.adminToken();
 
-    const paid = await api.get('/admin/orders?status=paid&limit=100', { token: admin });
-    const pending = await api.get('/admin/orders?status=PENDING&limit=100', { token: admin });
-    const all = await api.get('/admin/orders?limit=5', { token: admin });
+    const paid = await api.route('admin-list-orders', { token: admin, query: { status: 'paid', limit: 100 } });
+    const pending = await api.route('admin-list-orders', { token: admin, query: { status: 'PENDING', limit: 100 } });
+    const all = await api.route('admin-list-orders', { token: admin, query: { limit: 5 } });
 
-    expect(paid.status).toBe(200);
-    expect(paid.body.items.find((o: OrderView) => o.id === order.id)).toMatchObject({ status: 'PAID', customerId: expect.any(String) });
-    expect(pending.body.items.map((o: OrderView) => o.id)).not.toContain(order.id);
-    expect(all.body.items.length).toBeGreaterThan(0);
-    expect(all.body.items.every((o: OrderView, i: number, list: OrderView[]) => i === 0 || list[i - 1]!.createdAt >= o.createdAt)).toBe(true);
+    expect(paid.expectStatus(200).items.find((o) => o.id === order.id)).toMatchObject({ status: 'PAID', customerId: expect.any(String) });
+    expect(pending.expectStatus(200).items.map((o) => o.id)).not.toContain(order.id);
+    const newestFirst = all.expectStatus(200).items;
+    expect(newestFirst.length).toBeGreaterThan(0);
+    expect(newestFirst.every((o, i, list) => i === 0 || list[i - 1]!.createdAt >= o.createdAt)).toBe(true);
     expect((await api.get('/admin/orders?status=LOST', { token: admin })).status).toBe(400);
-    expect((await api.get('/admin/orders', { token })).status).toBe(403);
+    expect((await api.route('admin-list-orders', { token })).status).toBe(403);
   }, 60_000);
 });

@@ -1,0 +1,107 @@
+/** The catalog's routes: products, search and the admin's inventory. */
+import { z } from 'zod';
+import {
+  listProductsQuerySchema,
+  moneySchema,
+  productParamsSchema,
+  productReplaceSchema,
+  productWriteSchema,
+} from '../domain/catalog';
+import { searchQuerySchema } from '../domain/search';
+import { adjustInventorySchema, inventoryParamsSchema, setInventorySchema } from '../domain/stock';
+import { page, routes, timestamp } from './route';
+
+const units = z.int().min(0);
+
+/** A product as the API returns it: the write plus identity, version and, per variant, what can still be bought. */
+export const productSchema = z
+  .object({
+    id: z.string().meta({ example: 'prd_0m5x3k2a91f3c4d5e6a7b' }),
+    name: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    images: z.array(z.string()),
+    variants: z.array(
+      z.object({
+        sku: z.string(),
+        name: z.string(),
+        options: z.record(z.string(), z.string()).meta({ example: { size: 'M' } }),
+        price: moneySchema,
+        available: units.meta({ description: 'Units a customer can still add to a cart' }),
+      }),
+    ),
+    version: z.int().min(1).meta({ description: 'Send it back (or as If-Match) to replace the product' }),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Product' });
+
+export const searchHitSchema = productSchema.extend({ score: z.number().meta({ description: 'Higher ranks first' }) }).meta({ id: 'SearchHit' });
+
+/** One SKU's stock buckets: available + held + reserved + sold == total, none negative. */
+export const inventorySchema = z
+  .object({ sku: z.string(), total: units, available: units, held: units, reserved: units, sold: units })
+  .meta({ id: 'Inventory' });
+
+const CACHE_SECONDS = 30;
+
+export const catalogRoutes = routes({
+  'list-products': {
+    summary: 'The catalog, newest first, with per-variant availability',
+    query: listProductsQuerySchema,
+    cacheSeconds: CACHE_SECONDS,
+    responses: { 200: page(productSchema) },
+  },
+  'get-product': {
+    summary: 'One product with per-variant availability',
+    params: productParamsSchema,
+    cacheSeconds: CACHE_SECONDS,
+    responses: { 200: productSchema },
+    errors: { 404: ['NOT_FOUND'] },
+  },
+  'search-products': {
+    summary: 'Term and prefix search over name, tags and description, ranked',
+    query: searchQuerySchema,
+    cacheSeconds: CACHE_SECONDS,
+    responses: { 200: page(searchHitSchema) },
+  },
+  'create-product': {
+    summary: 'Creates a product (version 1)',
+    body: productWriteSchema,
+    responses: { 201: { schema: productSchema, description: 'Created', location: true } },
+    errors: { 409: ['SKU_TAKEN', 'SKU_STOCK_IN_USE'] },
+  },
+  'update-product': {
+    summary: 'Replaces a product, if it is still at the version sent (body `version` or If-Match)',
+    params: productParamsSchema,
+    body: productReplaceSchema,
+    responses: { 200: productSchema },
+    errors: { 404: ['NOT_FOUND'], 409: ['VERSION_CONFLICT', 'SKU_TAKEN', 'SKU_STOCK_IN_USE'] },
+  },
+  'delete-product': {
+    summary: 'Removes a product and its SKUs from the catalog',
+    params: productParamsSchema,
+    responses: { 204: null },
+    errors: { 404: ['NOT_FOUND'] },
+  },
+  'get-inventory': {
+    summary: "A catalog SKU's stock (zeros before its first stocking)",
+    params: inventoryParamsSchema,
+    responses: { 200: inventorySchema },
+    errors: { 404: ['NOT_FOUND'] },
+  },
+  'set-inventory': {
+    summary: "Sets a SKU's total; available follows",
+    params: inventoryParamsSchema,
+    body: setInventorySchema,
+    responses: { 200: inventorySchema },
+    errors: { 404: ['NOT_FOUND'], 409: ['INVENTORY_BELOW_COMMITTED'] },
+  },
+  'adjust-inventory': {
+    summary: 'Restocks (delta > 0) or writes off (delta < 0) units',
+    params: inventoryParamsSchema,
+    body: adjustInventorySchema,
+    responses: { 200: inventorySchema },
+    errors: { 404: ['NOT_FOUND'], 409: ['INVENTORY_BELOW_COMMITTED'] },
+  },
+});
