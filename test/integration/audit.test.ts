@@ -134,8 +134,10 @@ describe('audits', () => {
       { sku: corrupted, bucket: 'held', counter: 1, recomputed: 0 },
       { sku: corrupted, bucket: 'invariant', counter: 7, recomputed: 6 },
     ]);
-    const unattributed = (await ledgerOf(corrupted)).filter((e) => e.kind === 'unattributed');
-    expect(unattributed.map((e) => e.delta.held)).toEqual([-1, 1]); // the ledger saw the direct writes too
+    // the ledger saw the direct writes too, once the table stream delivered them
+    const unattributedOf = async () => (await ledgerOf(corrupted)).filter((e) => e.kind === 'unattributed');
+    const unattributed = await eventually(unattributedOf, (entries) => entries.length >= 2, 15_000);
+    expect(unattributed.map((e) => e.delta.held)).toEqual([-1, 1]);
   }, 90_000);
 
   it('repairs a paid order whose webhook was never sent by resuming its workflow, once', async () => {
