@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { addToCart, readCart } from '../adapters/dynamodb/cart-repository';
 import { addCartItemSchema } from '../domain/cart';
 import { apiHandler, created, ok, routeSpec } from '../shared/http';
@@ -8,7 +9,7 @@ import { apiHandler, created, ok, routeSpec } from '../shared/http';
  * 409 INSUFFICIENT_STOCK with what is still available, 409 QUANTITY_LIMIT_EXCEEDED above the
  * tenant's per-customer cap; 404 for a SKU outside the catalog.
  */
-export const handler = apiHandler(routeSpec('add-cart-item', { body: addCartItemSchema }), async (req) => {
+export const handler = apiHandler(routeSpec('add-cart-item', { idempotencyStore, body: addCartItemSchema }), async (req) => {
   const customerId = req.caller.sub;
   const { created: isNew } = await addToCart(customerId, req.body.sku, req.body.quantity);
   const cart = await readCart(customerId);

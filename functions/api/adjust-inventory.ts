@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { adjustStockTotal } from '../adapters/dynamodb/stock-repository';
 import { adjustInventorySchema, inventoryParamsSchema, inventoryView } from '../domain/stock';
 import { apiHandler, ok, routeSpec } from '../shared/http';
@@ -7,7 +8,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * one conditional write, 409 INVENTORY_BELOW_COMMITTED when available would go negative.
  */
 export const handler = apiHandler(
-  routeSpec('adjust-inventory', { params: inventoryParamsSchema, body: adjustInventorySchema }),
+  routeSpec('adjust-inventory', { idempotencyStore, params: inventoryParamsSchema, body: adjustInventorySchema }),
   async (req) => {
     const stock = await adjustStockTotal(req.params.sku, req.body.delta);
     return ok(inventoryView(req.params.sku, stock));

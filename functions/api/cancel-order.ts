@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { z } from 'zod';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { resourceId } from '../domain/customer';
@@ -12,7 +13,7 @@ import { actOnOrder, cancelDirectly } from '../application/order-actions';
  * with the order as it is now. While the payment is being attempted there is nothing to
  * interrupt yet: 409 PAYMENT_IN_PROGRESS, retry shortly.
  */
-export const handler = apiHandler(routeSpec('cancel-order', { params: z.object({ orderId: resourceId }) }), async (req) => {
+export const handler = apiHandler(routeSpec('cancel-order', { idempotencyStore, params: z.object({ orderId: resourceId }) }), async (req) => {
   const cause = `Cancelled by customer ${req.caller.sub}`;
   const { order } = await actOnOrder({
     action: 'cancel',

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { z } from 'zod';
 import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository';
 import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
@@ -19,7 +20,7 @@ const checkoutSchema = z
  * (queue/start-order-workflows), so a crash here never strands an order; starting it here too
  * only saves the stream's latency. Without shippingAddress or addressId, the default address ships.
  */
-export const handler = apiHandler(routeSpec('checkout', { body: checkoutSchema, idempotency: 'required' }), async (req) => {
+export const handler = apiHandler(routeSpec('checkout', { idempotencyStore, body: checkoutSchema, idempotency: 'required' }), async (req) => {
   const customerId = req.caller.sub;
   const [shippingAddress, payment] = await Promise.all([
     shippingAddressOf(customerId, req.body),

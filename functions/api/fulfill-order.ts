@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { z } from 'zod';
 import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
@@ -15,7 +16,7 @@ const bodySchema = z.strictObject({ carrier: singleLine(100), trackingNumber: si
  * order, writes FULFILLED here). 202 with the order as it is now.
  */
 export const handler = apiHandler(
-  routeSpec('fulfill-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
+  routeSpec('fulfill-order', { idempotencyStore, params: z.object({ orderId: resourceId }), body: bodySchema }),
   async (req) => {
     const fulfillment = { carrier: req.body.carrier, trackingNumber: req.body.trackingNumber };
     const { order } = await actOnOrder({

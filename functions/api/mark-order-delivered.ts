@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { z } from 'zod';
 import { requireOrder } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
@@ -11,7 +12,7 @@ import { actOnOrder } from '../application/order-actions';
  * workflow's delivery wait (which otherwise completes the order after COMPLETE_AFTER_SECONDS),
  * or writes COMPLETED here once the workflow has given up on the order.
  */
-export const handler = apiHandler(routeSpec('mark-order-delivered', { params: z.object({ orderId: resourceId }) }), async (req) => {
+export const handler = apiHandler(routeSpec('mark-order-delivered', { idempotencyStore, params: z.object({ orderId: resourceId }) }), async (req) => {
   const { order } = await actOnOrder({
     action: 'deliver',
     read: () => requireOrder(req.params.orderId),

@@ -1,8 +1,9 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { putProfile } from '../adapters/dynamodb/customer-repository';
 import { profileInputSchema } from '../domain/customer';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /** PUT /me: replaces the editable profile (email, name, phone); omitted fields are cleared. */
-export const handler = apiHandler(routeSpec('put-me', { body: profileInputSchema }), async (req) =>
+export const handler = apiHandler(routeSpec('put-me', { idempotencyStore, body: profileInputSchema }), async (req) =>
   ok(await putProfile(req.caller.sub, req.body)),
 );

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { z } from 'zod';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
@@ -17,7 +18,7 @@ const bodySchema = z.strictObject({ restock: z.boolean().optional() }).optional(
  * `restock: true` (default false: the goods left the warehouse).
  */
 export const handler = apiHandler(
-  routeSpec('refund-order', { params: z.object({ orderId: resourceId }), body: bodySchema }),
+  routeSpec('refund-order', { idempotencyStore, params: z.object({ orderId: resourceId }), body: bodySchema }),
   async (req) => {
     const cause = `Refunded by ${req.caller.sub}`;
     const restock = req.body?.restock ?? false;

@@ -1,9 +1,10 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { removeCartItem } from '../adapters/dynamodb/cart-repository';
 import { cartItemParamsSchema } from '../domain/cart';
 import { apiHandler, noContent, routeSpec } from '../shared/http';
 
 /** DELETE /cart/items/{sku}: removes the line and returns its held units to available (once). */
-export const handler = apiHandler(routeSpec('remove-cart-item', { params: cartItemParamsSchema }), async (req) => {
+export const handler = apiHandler(routeSpec('remove-cart-item', { idempotencyStore, params: cartItemParamsSchema }), async (req) => {
   await removeCartItem(req.caller.sub, req.params.sku);
   return noContent();
 });

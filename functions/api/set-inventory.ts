@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { setStockTotal } from '../adapters/dynamodb/stock-repository';
 import { inventoryParamsSchema, inventoryView, setInventorySchema } from '../domain/stock';
 import { apiHandler, ok, routeSpec } from '../shared/http';
@@ -7,7 +8,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * 409 INVENTORY_BELOW_COMMITTED when that would be negative; 404 for a SKU outside the catalog.
  */
 export const handler = apiHandler(
-  routeSpec('set-inventory', { params: inventoryParamsSchema, body: setInventorySchema }),
+  routeSpec('set-inventory', { idempotencyStore, params: inventoryParamsSchema, body: setInventorySchema }),
   async (req) => {
     const stock = await setStockTotal(req.params.sku, req.body.total);
     return ok(inventoryView(req.params.sku, stock));

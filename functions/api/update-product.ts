@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { replaceProduct } from '../adapters/dynamodb/product-repository';
 import { expectedVersion, productParamsSchema, productReplaceSchema } from '../domain/catalog';
 import { ValidationFailed } from '../domain/errors';
@@ -8,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * replaced comes in the body (`version`) or in If-Match; a stale one answers 409 VERSION_CONFLICT.
  */
 export const handler = apiHandler(
-  routeSpec('update-product', { params: productParamsSchema, body: productReplaceSchema, idempotency: 'optional' }),
+  routeSpec('update-product', { idempotencyStore, params: productParamsSchema, body: productReplaceSchema, idempotency: 'optional' }),
   async (req) => {
     const version = expectedVersion(req.body.version, req.event.headers?.['if-match']);
     if (typeof version === 'string') throw new ValidationFailed([{ in: 'body', path: 'version', message: version }]);
