@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listOrders } from '../adapters/dynamodb/order-repository';
 import { listQuerySchema } from '../domain/customer';
 import { ORDER_STATUSES, toAdminOrderView } from '../domain/order';

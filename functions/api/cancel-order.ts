@@ -1,5 +1,5 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';

@@ -1,5 +1,5 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository';
 import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';

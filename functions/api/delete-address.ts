@@ -1,5 +1,5 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
-import { z } from 'zod';
+import * as z from 'zod';
 import { deleteAddress } from '../adapters/dynamodb/customer-repository';
 import { resourceId } from '../domain/customer';
 import { apiHandler, noContent, routeSpec } from '../shared/http';

@@ -1,5 +1,5 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getStripeCustomerId } from '../adapters/dynamodb/customer-repository';
 import { detachPaymentMethod } from '../adapters/stripe';
 import { resourceId } from '../domain/customer';

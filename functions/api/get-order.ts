@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { resourceId } from '../domain/customer';
 import { toOrderView } from '../domain/order';

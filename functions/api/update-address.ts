@@ -1,5 +1,5 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
-import { z } from 'zod';
+import * as z from 'zod';
 import { updateAddress } from '../adapters/dynamodb/customer-repository';
 import { addressInputSchema, resourceId } from '../domain/customer';
 import { apiHandler, ok, routeSpec } from '../shared/http';
