@@ -1,13 +1,14 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import * as z from 'zod';
 import { getAddress, getProfile } from '../adapters/dynamodb/customer-repository';
-import { orderIdFor, placeOrder } from '../adapters/dynamodb/order-repository';
+import { orderIdFor, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { startOrderWorkflow } from '../adapters/sfn/order-workflow';
 import { resolvePaymentMethod } from '../adapters/stripe/payment-methods';
+import { placeOrder } from '../application/checkout';
 import { addressSchema, paymentMethodIdSchema, resourceId, type Address } from '../domain/customer';
 import { NotFound, ValidationFailed } from '../domain/errors';
 import { toOrderView } from '../domain/order';
-import { apiHandler, routeSpec } from '../shared/http';
+import { apiHandler, routeSpec, type ApiResponse } from '../shared/http';
 import { logger } from '../shared/logger';
 
 const checkoutSchema = z
@@ -15,22 +16,28 @@ const checkoutSchema = z
   .refine((b) => !(b.shippingAddress && b.addressId), { message: 'Give shippingAddress or addressId, not both', path: ['addressId'] });
 
 /**
- * POST /checkout: the cart's holds become a reservation and a PENDING order in one transaction;
- * 202 with the order and its Location. The workflow is started by the table stream
+ * POST /checkout: the cart's holds become a reservation and a PENDING order in one transaction
+ * (application/checkout.ts), which also stores the Idempotency-Key's record; 202 with the order
+ * and its Location. The workflow is started by the table stream
  * (queue/start-order-workflows), so a crash here never strands an order; starting it here too
  * only saves the stream's latency. Without shippingAddress or addressId, the default address ships.
  */
-export const handler = apiHandler(routeSpec('checkout', { idempotencyStore, body: checkoutSchema, idempotency: 'required' }), async (req) => {
+export const handler = apiHandler(routeSpec('checkout', { idempotencyStore, recordsIdempotencyInTransaction: true, body: checkoutSchema, idempotency: 'required' }), async (req) => {
   const customerId = req.caller.sub;
-  const [shippingAddress, payment] = await Promise.all([
-    shippingAddressOf(customerId, req.body),
-    resolvePaymentMethod(customerId, req.body.paymentMethodId),
-  ]);
+  const details = async () => {
+    const [shippingAddress, payment] = await Promise.all([shippingAddressOf(customerId, req.body), resolvePaymentMethod(customerId, req.body.paymentMethodId)]);
+    return { shippingAddress, payment };
+  };
   const id = orderIdFor(customerId, req.idempotencyKey);
-  const { order, created } = await placeOrder({ id, customerId, shippingAddress, payment });
+  const { order, created } = await placeOrder({ id, customerId, details, idempotency: req.idempotency && { write: req.idempotency, respond: accepted } });
   if (created) await startOrderWorkflow(order.id).catch((error: unknown) => logger.warn('Workflow start left to the stream', { orderId: order.id, error: error as Error }));
-  return { statusCode: 202, body: toOrderView(order), headers: { location: `/orders/${order.id}` } };
+  return accepted(order);
 });
+
+/** 202 with the order as its owner sees it, and where to follow it. */
+function accepted(order: OrderRecord): ApiResponse {
+  return { statusCode: 202, body: toOrderView(order), headers: { location: `/orders/${order.id}` } };
+}
 
 async function shippingAddressOf(customerId: string, body: { shippingAddress?: Address; addressId?: string }): Promise<Address> {
   if (body.shippingAddress) return body.shippingAddress;
