@@ -44,6 +44,7 @@ export class CatalogCdn extends Construct {
     const stack = Stack.of(this);
     const origin = new HttpOrigin(`${props.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`, {
       protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originId: 'HttpApi', // a fixed id: the generated one carries the stack name into the template
     });
     const catalogPolicy = new CachePolicy(this, 'CatalogCachePolicy', {
       comment: 'Public catalog reads, kept as long as the API Cache-Control allows',
