@@ -5,6 +5,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from './business-metrics';
 import { QUEUE_CONSUMERS, SCHEDULED_JOBS, STREAM_CONSUMERS } from './consumers';
+import { CatalogCdn } from './constructs/catalog-cdn';
 import { DataTable } from './constructs/data-table';
 import { Delivery } from './constructs/delivery';
 import { EventConsumers } from './constructs/event-consumers';
@@ -32,6 +33,9 @@ export const stackName = (tenant: string): string => `Crowdstart-${tenant}`;
  * consumers and (plugged in by {@link attachStateMachine}) the order workflow. Nothing is given
  * a physical name, so any number of tenants deploy side by side in one account.
  */
+/** The public reads whose handlers answer with Cache-Control and ETag (cacheSeconds): the CDN caches them. */
+const CACHED_ROUTES = new Set(['list-products', 'get-product', 'search-products']);
+
 export class CrowdstartStack extends Stack {
   readonly settings: TenantSettings;
   readonly table: DataTable;
@@ -39,6 +43,8 @@ export class CrowdstartStack extends Stack {
   /** The function factory; the workflow's task functions come from it too. */
   readonly functions: ServiceFunctions;
   readonly api: CrowdstartApi;
+  /** CloudFront in front of the API, caching the public catalog reads. */
+  readonly cdn: CatalogCdn;
   readonly consumers: EventConsumers;
   /** The stage's Cognito user pool, when the tenant brings no identity provider. */
   readonly userDirectory?: UserDirectory;
@@ -99,6 +105,11 @@ export class CrowdstartStack extends Stack {
       corsAllowOrigins: settings.corsAllowOrigins,
       logRetention,
       retainLogs: retain,
+    });
+
+    this.cdn = new CatalogCdn(this, 'Cdn', {
+      httpApi: this.api.httpApi,
+      cachedRoutes: ROUTES.filter((route) => CACHED_ROUTES.has(route.handler)),
     });
 
     this.consumers = new EventConsumers(this, 'Consumers', {
@@ -182,6 +193,7 @@ export class CrowdstartStack extends Stack {
 
   private addOutputs(issuer: string): void {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'CdnUrl', { description: 'The API through CloudFront: catalog reads cached', value: `https://${this.cdn.distribution.distributionDomainName}` });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'JwtIssuer', { value: issuer });
     if (this.userDirectory) {

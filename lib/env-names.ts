@@ -16,6 +16,8 @@ export const ENV = {
   fulfillmentSlaSeconds: 'FULFILLMENT_SLA_SECONDS',
   /** How long a payment waits for 3-D Secure before it is voided (env only; AWS keeps the default). */
   authenticationTimeoutSeconds: 'AUTHENTICATION_TIMEOUT_SECONDS',
+  /** How long a function keeps a catalog read in memory, 0 for never (env only; default 5). */
+  catalogCacheSeconds: 'CATALOG_CACHE_SECONDS',
   tenant: 'CROWDSTART_TENANT',
   /** On AWS: the Secrets Manager secret holding the Stripe secret key. */
   stripeSecretName: 'STRIPE_SECRET_NAME',

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { adjustStockTotal } from '../adapters/dynamodb/stock-repository';
 import { catalogRoutes } from '../contract/catalog';
 import { inventoryView } from '../domain/stock';
@@ -8,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * one conditional write, 409 INVENTORY_BELOW_COMMITTED when available would go negative.
  */
 export const handler = apiHandler(
-  routeSpec('adjust-inventory', catalogRoutes['adjust-inventory']),
+  routeSpec('adjust-inventory', { ...catalogRoutes['adjust-inventory'], idempotencyStore }),
   async (req) => {
     const stock = await adjustStockTotal(req.params.sku, req.body.delta, { admin: req.caller.sub, requestId: req.requestId });
     return ok(inventoryView(req.params.sku, stock));

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { orderRoutes } from '../contract/orders';
 import { toOwnerOrderView } from '../domain/order';
@@ -11,7 +12,7 @@ import { actOnOrder, cancelDirectly } from '../application/order-actions';
  * with the order as it is now. While the payment is being attempted there is nothing to
  * interrupt yet: 409 PAYMENT_IN_PROGRESS, retry shortly.
  */
-export const handler = apiHandler(routeSpec('cancel-order', orderRoutes['cancel-order']), async (req) => {
+export const handler = apiHandler(routeSpec('cancel-order', { ...orderRoutes['cancel-order'], idempotencyStore }), async (req) => {
   const cause = `Cancelled by customer ${req.caller.sub}`;
   const { order } = await actOnOrder({
     action: 'cancel',

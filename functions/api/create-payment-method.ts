@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { getProfile } from '../adapters/dynamodb/customer-repository';
 import { createSetupIntent, ensureCustomer, listPaymentMethods, PaymentRequestRejected, type SetupResult } from '../adapters/stripe';
 import { customerRoutes } from '../contract/customers';
@@ -11,7 +12,7 @@ import { apiHandler, created, routeSpec, type ApiResponse } from '../shared/http
  * whose id is Stripe's new `pm_…`; 202 with the SetupIntent when 3-D Secure must happen first;
  * 402 CARD_DECLINED when the issuer refuses the card.
  */
-export const handler = apiHandler(routeSpec('create-payment-method', customerRoutes['create-payment-method']), async (req) => {
+export const handler = apiHandler(routeSpec('create-payment-method', { ...customerRoutes['create-payment-method'], idempotencyStore }), async (req) => {
   const customerId = req.caller.sub;
   const { email, name } = await getProfile(customerId);
   const stripeCustomerId = await ensureCustomer(customerId, { email, name });

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { orderRoutes } from '../contract/orders';
@@ -11,7 +12,7 @@ import { actOnOrder } from '../application/order-actions';
  * workflow has given up on the order. 202 with the order as it is now.
  */
 export const handler = apiHandler(
-  routeSpec('fulfill-order', orderRoutes['fulfill-order']),
+  routeSpec('fulfill-order', { ...orderRoutes['fulfill-order'], idempotencyStore }),
   async (req) => {
     const fulfillment = { carrier: req.body.carrier, trackingNumber: req.body.trackingNumber };
     const ship = (paid: OrderRecord) => transitionOrder(paid.id, 'FULFILLED', { fulfillment });

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { orderRoutes } from '../contract/orders';
@@ -11,7 +12,7 @@ import { actOnOrder } from '../application/order-actions';
  * (otherwise it completes the order after COMPLETE_AFTER_SECONDS), or just writes it once the
  * workflow has given up on the order.
  */
-export const handler = apiHandler(routeSpec('mark-order-delivered', orderRoutes['mark-order-delivered']), async (req) => {
+export const handler = apiHandler(routeSpec('mark-order-delivered', { ...orderRoutes['mark-order-delivered'], idempotencyStore }), async (req) => {
   const complete = (shipped: OrderRecord) => transitionOrder(shipped.id, 'COMPLETED');
   const { order } = await actOnOrder({
     action: 'deliver',

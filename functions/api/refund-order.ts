@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { refundOrder } from '../adapters/stripe';
@@ -14,7 +15,7 @@ import { actOnOrder, cancelDirectly, endWait } from '../application/order-action
  * `restock: true` (default false: the goods left the warehouse).
  */
 export const handler = apiHandler(
-  routeSpec('refund-order', orderRoutes['refund-order']),
+  routeSpec('refund-order', { ...orderRoutes['refund-order'], idempotencyStore }),
   async (req) => {
     const cause = `Refunded by ${req.caller.sub}`;
     const restock = req.body?.restock ?? false;

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { setStockTotal } from '../adapters/dynamodb/stock-repository';
 import { catalogRoutes } from '../contract/catalog';
 import { inventoryView } from '../domain/stock';
@@ -8,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * 409 INVENTORY_BELOW_COMMITTED when that would be negative; 404 for a SKU outside the catalog.
  */
 export const handler = apiHandler(
-  routeSpec('set-inventory', catalogRoutes['set-inventory']),
+  routeSpec('set-inventory', { ...catalogRoutes['set-inventory'], idempotencyStore }),
   async (req) => {
     const stock = await setStockTotal(req.params.sku, req.body.total, { admin: req.caller.sub, requestId: req.requestId });
     return ok(inventoryView(req.params.sku, stock));

@@ -1,3 +1,4 @@
+import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { changeCartItem, readCart } from '../adapters/dynamodb/cart-repository';
 import { cartRoutes } from '../contract/cart';
 import { apiHandler, ok, routeSpec } from '../shared/http';
@@ -9,7 +10,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * PRODUCT_UNAVAILABLE when its product left the catalog (the line can still be removed).
  */
 export const handler = apiHandler(
-  routeSpec('update-cart-item', cartRoutes['update-cart-item']),
+  routeSpec('update-cart-item', { ...cartRoutes['update-cart-item'], idempotencyStore }),
   async (req) => {
     const customerId = req.caller.sub;
     await changeCartItem(customerId, req.params.sku, req.body.quantity);

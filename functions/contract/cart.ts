@@ -1,5 +1,5 @@
 /** The cart's routes: every line is a soft hold on stock. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addCartItemSchema, cartItemParamsSchema, updateCartItemSchema } from '../domain/cart';
 import { moneySchema } from '../domain/catalog';
 import { routes, timestamp } from './route';

@@ -1,5 +1,5 @@
 /** The catalog's routes: products, search and the admin's inventory. */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   listProductsQuerySchema,
   moneySchema,

@@ -1,5 +1,5 @@
 /** The customer's own routes: profile, address book and saved cards. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { addressInputSchema, addressSchema, listQuerySchema, profileInputSchema, resourceId, savePaymentMethodSchema } from '../domain/customer';
 import { page, routes, timestamp } from './route';
 

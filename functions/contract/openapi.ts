@@ -4,7 +4,7 @@
  * per route comes from lib/routes.ts (method, path, auth) and functions/contract/ (schemas,
  * responses, error codes); the conventions every route shares are added here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ROUTES, type RouteDefinition } from '../../lib/routes';
 import { DOMAINS } from './index';

@@ -1,5 +1,5 @@
 /** Checkout and the order routes, the customer's and the merchant's. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { moneySchema } from '../domain/catalog';
 import { addressSchema, listQuerySchema, paymentMethodIdSchema, resourceId } from '../domain/customer';
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../domain/order';

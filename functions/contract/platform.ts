@@ -1,5 +1,5 @@
 /** The platform's routes: health, client configuration, the Stripe webhook and this document. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PLAIN_REQUESTS } from './plain';
 import { routes } from './route';
 

@@ -4,7 +4,7 @@
  * contract bundles only zod (which it needs anyway); functions/contract/openapi.ts turns the
  * entries into the document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { IdempotencyMode } from '../shared/idempotency';
 
 /**

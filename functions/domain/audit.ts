@@ -4,7 +4,7 @@
  * reconciler compares Stripe's PaymentIntents with the orders and decides what to repair and what
  * to raise. The jobs that run them are functions/queue/audit-stock.ts and reconcile-payments.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Order, OrderStatus } from './order';
 import { invariantViolations, type StockLevels } from './stock';
 

@@ -12,7 +12,7 @@
  * checkout charges only the current price, and refuses once when it differs from the recorded one.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { cartLineSchema, cartSchema } from '../contract/cart';
 import { skuSchema, type Money } from './catalog';
 import { Conflict, NotFound } from './errors';

@@ -4,7 +4,7 @@
  * types of the catalog routes.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { productSchema } from '../contract/catalog';
 import { Conflict } from './errors';
 import { multiLine, singleLine } from './text';

@@ -4,7 +4,7 @@
  * response types of the /me routes.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { profileSchema, savedAddressSchema, savedCardSchema } from '../contract/customers';
 import { AppError } from './errors';
 import { singleLine } from './text';

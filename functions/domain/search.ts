@@ -11,7 +11,7 @@
  *    so any name hit beats any non-name hit; an exact term counts twice a prefix match).
  * 3. ties: newer products first (ids are time-ordered), for a stable order.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Terms shorter than this are not indexed nor searched (too unselective). */
 export const MIN_TERM_LENGTH = 2;

@@ -6,7 +6,7 @@
  * stamp (a write outside the repository, e.g. an operator's console edit) still gets its entry,
  * as `unattributed`. So the entries of a SKU always sum to its counters. Pure: no I/O.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { skuSchema } from './catalog';
 import { listQuerySchema } from './customer';
 import { EMPTY_STOCK, STOCK_FIELDS, type StockLevels } from './stock';

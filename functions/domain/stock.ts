@@ -7,7 +7,7 @@
  * `available`. The repository turns a move into one conditional update whose condition is
  * `field >= -delta` for every field the move decreases, so no bucket can ever go negative.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { inventorySchema } from '../contract/catalog';
 import { skuSchema } from './catalog';
 import { Conflict } from './errors';

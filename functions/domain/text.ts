@@ -3,7 +3,7 @@
  * tag) and a block of text (a description) may hold. The edge (functions/shared/http.ts) has
  * already refused lone surrogates, non-characters and NUL in every request string.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A trimmed, non-empty line of at most `max` characters, without control characters (tab and newline included). */
 export const singleLine = (max: number) =>

@@ -36,6 +36,10 @@ export const env = {
   get maxUnitsPerCustomer(): number {
     return numberOr(ENV.maxUnitsPerCustomer, 99);
   },
+  /** How long a catalog read (product, list, search) is served from the function's memory. */
+  get catalogCacheSeconds(): number {
+    return numberOr(ENV.catalogCacheSeconds, 5);
+  },
   get completeAfterSeconds(): number {
     return numberOr(ENV.completeAfterSeconds, 14 * 24 * 3600);
   },

@@ -3,10 +3,10 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
-import { authOf, type AuthOf, type RouteAuth, type RouteName } from '../../lib/routes';
+import { authOf, ROUTES, type AuthOf, type RouteAuth, type RouteName } from '../../lib/routes';
 import { AppError, Forbidden, MalformedJson, TooManyRequests, Unauthorized, ValidationFailed } from '../domain/errors';
 import { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
-import { idempotency, type IdempotencyMode } from './idempotency';
+import { idempotency, idempotentWriteOf, type IdempotencyMode, type IdempotencyStore, type IdempotentWrite } from './idempotency';
 import { logger } from './logger';
 import { observeApi } from './observability';
 
@@ -19,6 +19,10 @@ export interface RouteOptions<B extends z.ZodType, Q extends z.ZodType, P extend
   readonly params?: P;
   /** Default 'optional'; on 'required' the handler's `idempotencyKey` is a string. */
   readonly idempotency?: I;
+  /** Where a mutating route keeps its Idempotency-Key records (adapters/dynamodb/idempotency-store.ts). */
+  readonly idempotencyStore?: IdempotencyStore;
+  /** The handler stores the record in its mutation's own transaction, through `req.idempotency`. */
+  readonly recordsIdempotencyInTransaction?: boolean;
   /** Public reads: answer with ETag and Cache-Control, and 304 on a matching If-None-Match. */
   readonly cacheSeconds?: number;
 }
@@ -46,6 +50,8 @@ export interface ApiRequest<B, Q, P, C extends Caller | undefined = Caller | und
   readonly params: P;
   readonly caller: C;
   readonly idempotencyKey: K;
+  /** On a route that records idempotency in its own transaction, when a key came along. */
+  readonly idempotency?: IdempotentWrite;
   readonly requestId: string;
   readonly event: ApiEvent;
 }
@@ -63,8 +69,13 @@ export function routeSpec<
   P extends z.ZodType = never,
   I extends IdempotencyMode = 'optional',
 >(name: N, request: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
-  const { body, query, params, idempotency, cacheSeconds } = request; // the request side only, not the documented answers
-  return { body, query, params, idempotency, cacheSeconds, auth: authOf(name), route: name };
+  // The request side only (a contract entry also documents its answers), and the idempotency store.
+  const { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction } = request;
+  const mutates = ROUTES.some((route) => route.handler === name && route.method !== 'GET');
+  if (mutates && idempotency !== 'none' && !idempotencyStore) {
+    throw new Error(`Route ${name} honours Idempotency-Key, so its spec needs an idempotencyStore`);
+  }
+  return { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, auth: authOf(name), route: name };
 }
 
 /**
@@ -86,7 +97,7 @@ export function apiHandler<
   const routeStack = middy<ApiEvent, ApiResponse>()
     .use(observeApi())
     .use(authorization(spec.auth))
-    .use(idempotency(spec.idempotency ?? 'optional'))
+    .use(idempotency({ mode: spec.idempotency ?? 'optional', store: spec.idempotencyStore, recordsInTransaction: spec.recordsIdempotencyInTransaction }))
     .handler(async (event) => {
       // The middlewares have checked what the types promise: a caller on a protected route, a key where one is required.
       const request = {
@@ -95,6 +106,7 @@ export function apiHandler<
         params: parsePart(spec.params, event.pathParameters ?? {}, 'path'),
         caller: callerOf(event),
         idempotencyKey: event.headers?.['idempotency-key'],
+        idempotency: idempotentWriteOf(event),
         requestId: requestIdOf(event),
         event,
       };

@@ -95,6 +95,8 @@ async function startEngines(
     [ENV.tableName]: LOCAL_TABLE_NAME,
   });
   applyHoldSettings(localTenantSettings());
+  // The catalog read cache is off locally unless asked for (CATALOG_CACHE_SECONDS=5): tests read their own catalog writes at once.
+  process.env[ENV.catalogCacheSeconds] ??= '0';
   const streamArn = await ensureTable(dynamo.client, LOCAL_TABLE_NAME);
   const sqs = await startLocalQueues(dataDir);
   started.push(sqs.stop);

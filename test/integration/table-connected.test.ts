@@ -15,7 +15,7 @@ const OP_MOVEMENT = { kind: 'hold', cause: { orderId: 'test' } } as const;
 type Table = typeof import('../../functions/adapters/dynamodb/table');
 type Keys = typeof import('../../functions/adapters/dynamodb/keys');
 type Stock = typeof import('../../functions/adapters/dynamodb/stock-repository');
-type Cart = typeof import('../../functions/adapters/dynamodb/cart-repository');
+type Cart = typeof import('../../functions/adapters/dynamodb/cart-repository') & typeof import('../../functions/application/cart');
 type Once = typeof import('../../functions/adapters/dynamodb/once');
 
 const TABLE = `connected-${randomUUID().slice(0, 8)}`;
@@ -44,7 +44,7 @@ beforeAll(async () => {
   table = await import('../../functions/adapters/dynamodb/table');
   keys = await import('../../functions/adapters/dynamodb/keys');
   stock = await import('../../functions/adapters/dynamodb/stock-repository');
-  cart = await import('../../functions/adapters/dynamodb/cart-repository');
+  cart = { ...(await import('../../functions/adapters/dynamodb/cart-repository')), ...(await import('../../functions/application/cart')) };
   once = await import('../../functions/adapters/dynamodb/once');
 }, 60_000);
 

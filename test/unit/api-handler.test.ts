@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NotFound } from '../../functions/domain/errors';
 import { apiHandler, ok, routeSpec, type ApiEvent } from '../../functions/shared/http';
 import { ROUTES } from '../../lib/routes';
+import { MemoryIdempotencyStore } from './support/memory-idempotency-store';
 
 /** A payload-2.0 event as the JWT authorizer hands it over; `token` claims become the caller. */
 function event(options: { method?: string; token?: Record<string, unknown>; headers?: Record<string, string>; body?: string; path?: Record<string, string> } = {}): ApiEvent {
@@ -107,7 +108,7 @@ describe('apiHandler: the middy stack', () => {
 
   it('validates params and body with the route schemas, naming each field, before the handler runs', async () => {
     const handler = apiHandler(
-      routeSpec('update-address', { params: z.object({ id: z.string().min(3) }), body: z.strictObject({ city: z.string() }) }),
+      routeSpec('update-address', { idempotencyStore: new MemoryIdempotencyStore(), params: z.object({ id: z.string().min(3) }), body: z.strictObject({ city: z.string() }) }),
       async (req) => ok({ id: req.params.id, city: req.body.city }),
     );
 
@@ -123,7 +124,7 @@ describe('apiHandler: the middy stack', () => {
   });
 
   it('refuses a mutation without the Idempotency-Key its route requires, before the handler runs', async () => {
-    const handler = apiHandler(routeSpec('checkout', { idempotency: 'required' }), async (req) => {
+    const handler = apiHandler(routeSpec('checkout', { idempotency: 'required', idempotencyStore: new MemoryIdempotencyStore() }), async (req) => {
       seen.push(req.idempotencyKey);
       return ok({});
     });
@@ -132,6 +133,10 @@ describe('apiHandler: the middy stack', () => {
 
     expect([res.status, res.body.error.code]).toEqual([400, 'IDEMPOTENCY_KEY_REQUIRED']);
     expect(seen).toEqual([]);
+  });
+
+  it('refuses at load a mutating route that honours Idempotency-Key without a store', () => {
+    expect(() => routeSpec('add-cart-item')).toThrow(/needs an idempotencyStore/);
   });
 
   it('hands the handler the Idempotency-Key as sent', async () => {

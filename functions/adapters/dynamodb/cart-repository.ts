@@ -17,7 +17,6 @@ import {
   lineName,
   lineStanding,
   ProductUnavailable,
-  quantityAfterAdd,
   requireLiveLine,
   type CartView,
   type Hold,
@@ -25,7 +24,7 @@ import {
   type SkuInfo,
 } from '../../domain/cart';
 import type { Money } from '../../domain/catalog';
-import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/errors';
+import { InsufficientStock, TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
 import type { StockMovement } from '../../domain/stock-ledger';
 import { env } from '../../shared/env';
@@ -53,7 +52,7 @@ const INLINE_RELEASE_LIMIT = 10;
 /** Upper bound per shard and sweep, so one run stays well inside the function timeout. */
 const SWEEP_LIMIT_PER_SHARD = 2_000;
 
-type LineInfo = Pick<Hold, 'sku' | 'productId' | 'name' | 'unitPrice'>;
+export type LineInfo = Pick<Hold, 'sku' | 'productId' | 'name' | 'unitPrice'>;
 
 /** The line of `sku` in the customer's cart, live or expired, read consistently. */
 export async function getHold(customerId: string, sku: string): Promise<Hold | undefined> {
@@ -72,39 +71,6 @@ export async function readCart(customerId: string, now = new Date()): Promise<Ca
   const holds = await listHolds(customerId);
   const catalog = await getSkuInfos(holds.filter((hold) => isLive(hold, now)).map((hold) => hold.sku));
   return cartView(customerId, holds, catalog, now);
-}
-
-/**
- * POST /cart/items: adds `quantity` to the line (creating it) and holds the extra units, within
- * the tenant's per-customer cap. `created` tells a new line from a grown one; a grown line keeps
- * the price recorded on it. A lapsed line is released first, so its units go back to available
- * before anyone (this customer too) holds them again: re-adding never extends a hold's lifetime.
- * When stock is short, expired holds of the SKU are released inline once and the add retried.
- */
-export async function addToCart(customerId: string, sku: string, quantity: number, now = new Date()) {
-  const info = await getSkuInfo(sku);
-  if (!info) throw new NotFound('SKU', sku);
-  const policy = holdPolicy();
-  let releasedInline = false;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const existing = await getHold(customerId, sku);
-    if (existing && !isLive(existing, now)) {
-      await releaseHold(existing, { expiredBy: now });
-      continue;
-    }
-    if (existing) requireBuyable(existing, info);
-    const target = quantityAfterAdd(sku, existing, quantity);
-    checkQuantityLimit(sku, existing?.quantity ?? 0, target, policy.maxUnitsPerCustomer);
-    try {
-      const hold = await writeHold(customerId, existing ?? lineOf(info), existing, target, now, policy);
-      if (hold) return { hold, created: !existing };
-    } catch (error) {
-      if (!(error instanceof InsufficientStock) || releasedInline) throw error;
-      releasedInline = true;
-      if ((await releaseExpiredHoldsOfSku(sku, now)) === 0) throw error;
-    }
-  }
-  throw new TooManyRequests(1);
 }
 
 /**
@@ -242,9 +208,14 @@ export function holdFromStreamImage(image: Record<string, unknown> | undefined):
  * Undefined when the line changed since it was read (retry); InsufficientStock when short.
  */
 async function writeHold(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date, policy: HoldPolicy) {
-  const delta = holdDelta(existing, quantity);
-  const { holdExpiresAt, ttl } = holdExpiry(now, policy, existing?.createdAt);
-  const hold: Hold = {
+  const hold = heldLine(customerId, line, existing, quantity, now, policy);
+  return (await commitHold(hold, existing)) === 'committed' ? hold : undefined;
+}
+
+/** The line as it is to be written: `quantity` units, its hold renewed at `now` within the policy. */
+export function heldLine(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date, policy: HoldPolicy): Hold {
+  const { holdExpiresAt } = holdExpiry(now, policy, existing?.createdAt);
+  return {
     customerId,
     sku: line.sku,
     productId: line.productId,
@@ -257,24 +228,38 @@ async function writeHold(customerId: string, line: LineInfo, existing: Hold | un
     createdAt: existing?.createdAt ?? now.toISOString(),
     updatedAt: now.toISOString(),
   };
-  const items: TransactItem[] = [holdPut(hold, ttl, existing)];
-  if (delta > 0) items.push(stockMoveUpdate(line.sku, stockMoves.hold(delta), lineMovement('hold', hold)));
-  if (delta < 0) items.push(stockMoveUpdate(line.sku, stockMoves.releaseHold(-delta), lineMovement('hold-release', hold)));
+}
+
+/**
+ * Commits `hold` over `existing` (the revision read) and moves the difference with the stock, in
+ * one transaction, with `extra` last (e.g. the idempotency record). 'moved' when the line changed
+ * since it was read (read again and retry), 'extra-refused' when the extra item's condition
+ * failed; InsufficientStock when the stock is short.
+ */
+export async function commitHold(hold: Hold, existing: Hold | undefined, extra?: TransactItem): Promise<'committed' | 'moved' | 'extra-refused'> {
+  const delta = holdDelta(existing, hold.quantity);
+  const items: TransactItem[] = [holdPut(hold, existing)];
+  if (delta > 0) items.push(stockMoveUpdate(hold.sku, stockMoves.hold(delta), lineMovement('hold', hold)));
+  if (delta < 0) items.push(stockMoveUpdate(hold.sku, stockMoves.releaseHold(-delta), lineMovement('hold-release', hold)));
+  if (extra) items.push(extra);
   try {
     await transactWrite(items);
-    return hold;
+    return 'committed';
   } catch (error) {
-    const [lineCode, stockCode] = cancellationCodes(error);
-    if (lineCode === 'ConditionalCheckFailed') return undefined;
+    const codes = cancellationCodes(error);
+    if (extra && codes.at(-1) === 'ConditionalCheckFailed') return 'extra-refused';
+    const [lineCode, stockCode] = codes;
+    if (lineCode === 'ConditionalCheckFailed') return 'moved';
     if (stockCode === 'ConditionalCheckFailed' && delta > 0) {
-      throw new InsufficientStock(line.sku, delta, (await getStock(line.sku))?.available ?? 0);
+      throw new InsufficientStock(hold.sku, delta, (await getStock(hold.sku))?.available ?? 0);
     }
     throw error;
   }
 }
 
 /** Put of the line: creates it only if absent, replaces it only at the revision we read. */
-function holdPut(hold: Hold, ttl: number, existing: Hold | undefined): TransactItem {
+function holdPut(hold: Hold, existing: Hold | undefined): TransactItem {
+  const ttl = Math.ceil(Date.parse(hold.holdExpiresAt) / 1000); // as holdExpiry computes it
   const item = {
     ...cartKeys.item(hold.customerId, hold.sku),
     ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId),
@@ -342,16 +327,17 @@ export function lineMovement(kind: StockMovement['kind'], hold: Pick<Hold, 'cust
 }
 
 /** The tenant's hold rules, as its stack passes them to the function. */
-function holdPolicy(): HoldPolicy {
+export function holdPolicy(): HoldPolicy {
   return { ttlSeconds: env.holdTtlSeconds, maxLifetimeSeconds: env.holdMaxLifetimeSeconds, maxUnitsPerCustomer: env.maxUnitsPerCustomer };
 }
 
 /** A live line may only grow or renew while its product is still the catalog's (409 otherwise). */
-function requireBuyable(line: Hold, info: SkuInfo | undefined): void {
+export function requireBuyable(line: Hold, info: SkuInfo | undefined): void {
   if (lineStanding(line, info).kind === 'unavailable') throw new ProductUnavailable([line]);
 }
 
-function lineOf(info: SkuInfo): LineInfo {
+/** A new line of a SKU, named and priced as the catalog has it now. */
+export function lineOf(info: SkuInfo): LineInfo {
   return { sku: info.sku, productId: info.productId, name: lineName(info), unitPrice: info.price };
 }
 

@@ -1,8 +1,10 @@
 /**
  * "Do it once" over the single table: claim a record with a lock, do the work, then complete it
  * (its result is kept for replay) or release it (the next attempt runs again). Both the HTTP
- * Idempotency-Key middleware (shared/idempotency.ts) and the Stripe webhook consumer's event claim
- * (order-repository.ts) use it, each with its own keys, lock and retention.
+ * Idempotency-Key store (idempotency-store.ts) and the Stripe webhook consumer's event claim
+ * (order-repository.ts) use it, each with its own keys, lock and retention. Work that commits
+ * in one transaction skips the claim: it reads the record (`find`) and puts it completed in that
+ * transaction (`completedPut`), on the condition that the key is still unused.
  *
  * | step     | how                                                                                  |
  * |----------|--------------------------------------------------------------------------------------|
@@ -10,6 +12,8 @@
  * |          | else a consistent Get: 'in-progress', or 'completed' with the stored result to replay |
  * | complete | Update COMPLETED with the result                                                     |
  * | release  | Delete, only while IN_PROGRESS                                                       |
+ * | find     | consistent Get: what an earlier attempt left, if its record is live                  |
+ * | completedPut | Put COMPLETED with the result, if absent or expired (for a caller's transaction) |
  *
  * Hand-written for now: @aws-lambda-powertools/idempotency (on npm, not yet a dependency) has not
  * been tried against the HTTP contract nor against the Stripe-event claim that shares this
@@ -48,6 +52,8 @@ export type Claim =
 
 const IN_PROGRESS = 'IN_PROGRESS';
 const COMPLETED = 'COMPLETED';
+/** No record, or one that no longer counts: expired but not yet swept by TTL, or a crashed claim's lapsed lock. */
+const LAPSED_OR_ABSENT = 'attribute_not_exists(pk) OR #ttl < :now OR (#status = :inProgress AND lockedUntil < :now)';
 
 /** Claims the work on `key`, or reports the record of an earlier attempt (its result to replay once completed). */
 export async function claim(key: OnceKey, options: ClaimOptions): Promise<Claim> {
@@ -63,8 +69,7 @@ export async function claim(key: OnceKey, options: ClaimOptions): Promise<Claim>
         lockedUntil: now + options.lockSeconds,
         ttl: now + options.retentionSeconds,
       },
-      // An expired record still waiting for DynamoDB's TTL sweep counts as absent.
-      ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now OR (#status = :inProgress AND lockedUntil < :now)',
+      ConditionExpression: LAPSED_OR_ABSENT,
       ExpressionAttributeNames: { '#ttl': 'ttl', '#status': 'status' },
       ExpressionAttributeValues: { ':now': now, ':inProgress': IN_PROGRESS },
     });
@@ -74,9 +79,42 @@ export async function claim(key: OnceKey, options: ClaimOptions): Promise<Claim>
   }
   const { Item } = await getItem({ Key: key, ConsistentRead: true });
   if (!Item) return claim(key, options); // released between our put and our get
-  const fingerprint = Item.fingerprint as string | undefined;
-  if (Item.status !== COMPLETED) return { state: 'in-progress', fingerprint };
-  return { state: 'completed', fingerprint, result: Item.result };
+  return stateOf(Item);
+}
+
+function stateOf(item: Record<string, unknown>): Exclude<Claim, { state: 'claimed' }> {
+  const fingerprint = item.fingerprint as string | undefined;
+  if (item.status !== COMPLETED) return { state: 'in-progress', fingerprint };
+  return { state: 'completed', fingerprint, result: item.result };
+}
+
+/** What an earlier attempt left on `key` (absent or expired: undefined), read consistently. */
+export async function find(key: OnceKey): Promise<Exclude<Claim, { state: 'claimed' }> | undefined> {
+  const { Item } = await getItem({ Key: key, ConsistentRead: true });
+  const now = Math.floor(Date.now() / 1000);
+  if (!Item || (Item.ttl as number) < now) return undefined;
+  if (Item.status === IN_PROGRESS && (Item.lockedUntil as number) < now) return undefined; // a crashed claim
+  return stateOf(Item);
+}
+
+/** The Put of a completed record with its result, only where no live record is: for a caller's own transaction. */
+export function completedPut(key: OnceKey, options: Omit<ClaimOptions, 'lockSeconds'>, result: unknown) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    Item: {
+      ...options.attributes,
+      ...key,
+      ...entityTag(options.entity),
+      status: COMPLETED,
+      fingerprint: options.fingerprint,
+      result,
+      completedAt: new Date().toISOString(),
+      ttl: now + options.retentionSeconds,
+    },
+    ConditionExpression: LAPSED_OR_ABSENT,
+    ExpressionAttributeNames: { '#ttl': 'ttl', '#status': 'status' },
+    ExpressionAttributeValues: { ':now': now, ':inProgress': IN_PROGRESS },
+  };
 }
 
 /** Records the claimed work as done, keeping `result` for every later claim to replay. */

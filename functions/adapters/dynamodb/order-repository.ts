@@ -7,7 +7,7 @@
  *
  * | operation                       | how                                                              |
  * |---------------------------------|------------------------------------------------------------------|
- * | create (checkout)               | Put ORDER#<id>/ORDER, attribute_not_exists, inside the checkout transaction |
+ * | create (checkout)               | Put ORDER#<id>/ORDER, attribute_not_exists, inside the checkout transaction (commitCheckout) |
  * | get by id                       | GetItem (consistent: the customer just acted on it)              |
  * | a customer's orders, newest 1st | Query gsi1 CUSTOMER#<sub>#ORDERS, ScanIndexForward false         |
  * | the store's orders by status    | Query gsi2 ORDER_STATUS#<status>, newest first                   |
@@ -18,15 +18,14 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
-import { isLive, PriceChanged, ProductUnavailable, reviewForCheckout, type CheckoutReview, type Hold } from '../../domain/cart';
-import { Conflict, NotFound, TooManyRequests, ValidationFailed } from '../../domain/errors';
-import type { Address } from '../../domain/customer';
-import { orderTotal, type Order, type OrderStatus, type TaskTokenKind } from '../../domain/order';
+import type { Hold } from '../../domain/cart';
+import { NotFound, ValidationFailed } from '../../domain/errors';
+import type { Order, OrderStatus, TaskTokenKind } from '../../domain/order';
 import { stockMoves } from '../../domain/stock';
-import { holdToReservationItems, lapsedHoldToReservationItems, lineMovement, listHolds, recordLinePrice, releaseHold } from './cart-repository';
+import { holdToReservationItems, lapsedHoldToReservationItems, lineMovement } from './cart-repository';
 import { orderKeys, type IndexPartition } from './keys';
 import { claim, complete, release, type Claim } from './once';
-import { getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
+import { stockMoveUpdate } from './stock-repository';
 import {
   cancellationCodes,
   entityTag,
@@ -57,10 +56,8 @@ export interface PageRequest {
 }
 
 const ORDER_ID = /^ord_[0-9a-f]{24}$/;
-/** The checkout transaction: the order plus two items per line, within DynamoDB's 100 items. */
+/** The checkout transaction: the order, two items per line and the idempotency record, within DynamoDB's 100 items. */
 export const MAX_ORDER_LINES = 49;
-/** Re-reads of the cart when it changed between our read and our transaction. */
-const CHECKOUT_ATTEMPTS = 5;
 /** How long a processed Stripe event id is remembered: Stripe retries a webhook for up to 3 days. */
 const STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
 /** How long a claimed event blocks a redelivery before the first attempt is presumed crashed. */
@@ -93,149 +90,58 @@ export function putOrderItem(order: Order): TransactItem {
   };
 }
 
-/** True when a stream image or stored item is an order (and not another entity of the table). */
-/** What checkout knows before it reads the cart. */
-export interface OrderDraft {
-  readonly id: string;
-  readonly customerId: string;
-  readonly shippingAddress: Address;
-  readonly payment: { readonly paymentMethodId: string; readonly stripeCustomerId?: string };
-  /** The checkout's request id, which the order's logs and messages carry. */
-  readonly correlationId?: string;
-}
-
-/**
- * Checkout: turns the cart into a PENDING order in ONE TransactWriteItems — the order item
- * (attribute_not_exists), and for every line either its hold → reservation (the line deleted at
- * the revision read, held → reserved) or, for a line whose hold was swept while we worked,
- * the units taken again from available (available → reserved, 409 INSUFFICIENT_STOCK if short).
- *
- * The cart bought is the one GET /cart shows at the first read (live lines only), at the
- * catalog's prices of that moment: a line whose product is gone, or whose price differs from the
- * one recorded on the line, refuses the checkout (see refuseUnbuyable). A line changed or removed
- * by the customer meanwhile restarts with a fresh read. A retry of a checkout that already
- * committed (same order id) returns that order with `created: false`.
- */
-export async function placeOrder(draft: OrderDraft): Promise<{ order: OrderRecord; created: boolean }> {
-  let snapshot: Hold[] | undefined;
-  for (let attempt = 1; attempt <= CHECKOUT_ATTEMPTS; attempt++) {
-    const now = new Date();
-    const current = await listHolds(draft.customerId);
-    if (!snapshot) {
-      snapshot = current.filter((hold) => isLive(hold, now));
-      if (snapshot.length === 0) return { order: await committedOrder(draft), created: false };
-      if (snapshot.length > MAX_ORDER_LINES) {
-        throw new Conflict('CART_TOO_LARGE', `An order holds at most ${MAX_ORDER_LINES} lines; split the cart.`, [
-          { lines: snapshot.length, max: MAX_ORDER_LINES },
-        ]);
-      }
-      const review = reviewForCheckout(snapshot, await getSkuInfos(snapshot.map((hold) => hold.sku)));
-      if (review.unavailable.length || review.repriced.length) return refuseUnbuyable(draft, review);
-    }
-    const lines = planLines(snapshot, current, now, draft.id);
-    if (!lines) {
-      snapshot = undefined; // the customer changed the cart: buy what it holds now
-      continue;
-    }
-    const order = newOrder(draft, snapshot, now);
-    try {
-      await transactWrite([putOrderItem(order), ...lines.flatMap((line) => line.items)]);
-      return { order, created: true };
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (codes.length === 0) throw error;
-      if (codes[0] === 'ConditionalCheckFailed') return { order: await committedOrder(draft), created: false };
-      const short = lines.filter((line, i) => line.reacquire && failedAt(codes, lines, i).includes('ConditionalCheckFailed'));
-      if (short.length) throw await insufficientStock(short.map((line) => line.hold));
-      // Otherwise a line moved between our read and our write (lapsed, swept or edited): re-plan.
-    }
-  }
-  throw new TooManyRequests(1);
-}
-
-/**
- * Refuses a cart that cannot be bought as it stands, after making the refusal's advice true, so
- * the customer's next checkout goes through: lines of products that are gone are released (409
- * PRODUCT_UNAVAILABLE), else the new prices are recorded on their lines (409 PRICE_CHANGED, the
- * customer has now been told). A retry of a checkout that already committed gets its order.
- */
-async function refuseUnbuyable(draft: OrderDraft, review: CheckoutReview): Promise<{ order: OrderRecord; created: false }> {
-  const committed = await getOrder(draft.id);
-  if (committed && committed.customerId === draft.customerId) return { order: committed, created: false };
-  if (review.unavailable.length) {
-    await Promise.all(review.unavailable.map((hold) => releaseHold(hold)));
-    const skus = review.unavailable.map((hold) => hold.sku).join(', ');
-    throw new ProductUnavailable(review.unavailable, `${skus} can no longer be bought and left the cart; check out again to buy the rest.`);
-  }
-  await Promise.all(review.repriced.map(({ hold, unitPrice }) => recordLinePrice(hold, unitPrice)));
-  throw new PriceChanged(review.repriced);
-}
-
-interface PlannedLine {
+/** How checkout reserves one cart line (the use case decides, application/checkout.ts). */
+export interface ReservedLine {
   readonly hold: Hold;
-  readonly items: TransactItem[];
-  /** The line's hold was swept: its units come from available again. */
-  readonly reacquire: boolean;
+  /**
+   * 'live-hold': the line deleted at its revision while still live, held → reserved;
+   * 'lapsed-hold': a lapsed line not yet released, deleted at its revision, held → reserved;
+   * 'stock': a line the sweeper released meanwhile, its units taken again, available → reserved.
+   */
+  readonly from: 'live-hold' | 'lapsed-hold' | 'stock';
 }
 
-/** Per snapshot line, the transaction items that reserve it now; undefined when the cart changed. */
-function planLines(snapshot: readonly Hold[], current: readonly Hold[], now: Date, orderId: string): PlannedLine[] | undefined {
-  const planned: PlannedLine[] = [];
-  for (const hold of snapshot) {
-    const line = current.find((h) => h.sku === hold.sku);
-    if (line && line.rev === hold.rev) {
-      const items = isLive(line, now) ? holdToReservationItems(line, orderId, now) : lapsedHoldToReservationItems(line, orderId);
-      planned.push({ hold, items, reacquire: false });
-    } else if (!line && !isLive(hold, now)) {
-      const movement = lineMovement('reservation', hold, orderId);
-      planned.push({ hold, items: [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), movement)], reacquire: true });
-    } else {
-      return undefined; // edited, re-added or removed by the customer
-    }
+/** What the checkout transaction came to. */
+export type CheckoutCommit =
+  | { readonly outcome: 'committed' }
+  /** An order with this id exists: this checkout committed before (a retry). */
+  | { readonly outcome: 'order-exists' }
+  /** The extra item's condition failed (e.g. the idempotency record was taken). */
+  | { readonly outcome: 'extra-refused' }
+  /** Lines reserved from stock that the stock no longer covers. */
+  | { readonly outcome: 'short'; readonly holds: Hold[] }
+  /** A line moved between the read and the write (lapsed, swept or edited). */
+  | { readonly outcome: 'cart-moved' };
+
+/**
+ * The checkout transaction, ONE TransactWriteItems: the order item (attribute_not_exists), every
+ * line's reservation, and `extra` last (the idempotency record, stored with the order). Reports
+ * which condition failed instead of throwing; other errors are thrown.
+ */
+export async function commitCheckout(order: Order, lines: readonly ReservedLine[], now: Date, extra?: TransactItem): Promise<CheckoutCommit> {
+  const items = lines.map((line) => reservationItems(line, order.id, now));
+  try {
+    await transactWrite([putOrderItem(order), ...items.flat(), ...(extra ? [extra] : [])]);
+    return { outcome: 'committed' };
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    if (codes.length === 0) throw error;
+    if (codes[0] === 'ConditionalCheckFailed') return { outcome: 'order-exists' };
+    if (extra && codes.at(-1) === 'ConditionalCheckFailed') return { outcome: 'extra-refused' };
+    let start = 1;
+    const failed = items.map((lineItems) => codes.slice(start, (start += lineItems.length)).includes('ConditionalCheckFailed'));
+    const short = lines.filter((line, i) => line.from === 'stock' && failed[i]).map((line) => line.hold);
+    return short.length ? { outcome: 'short', holds: short } : { outcome: 'cart-moved' };
   }
-  return planned;
 }
 
-/** The cancellation codes of line `i`'s items (the order's Put comes first). */
-function failedAt(codes: string[], lines: readonly PlannedLine[], i: number): string[] {
-  const start = 1 + lines.slice(0, i).reduce((n, line) => n + line.items.length, 0);
-  return codes.slice(start, start + lines[i]!.items.length);
+function reservationItems({ hold, from }: ReservedLine, orderId: string, now: Date): TransactItem[] {
+  if (from === 'live-hold') return holdToReservationItems(hold, orderId, now);
+  if (from === 'lapsed-hold') return lapsedHoldToReservationItems(hold, orderId);
+  return [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), lineMovement('reservation', hold, orderId))];
 }
 
-async function insufficientStock(holds: readonly Hold[]): Promise<Conflict> {
-  const details = await Promise.all(
-    holds.map(async ({ sku, quantity }) => ({ sku, requested: quantity, available: (await getStock(sku))?.available ?? 0 })),
-  );
-  const list = details.map((d) => `${d.sku} (${d.available} of ${d.requested})`).join(', ');
-  return new Conflict('INSUFFICIENT_STOCK', `The holds on ${list} expired and the stock is no longer there.`, details);
-}
-
-/** The order this checkout already committed, or 409 CART_EMPTY when there is none. */
-async function committedOrder(draft: OrderDraft): Promise<OrderRecord> {
-  const existing = await getOrder(draft.id);
-  if (existing && existing.customerId === draft.customerId) return existing;
-  throw new Conflict('CART_EMPTY', 'The cart is empty; add items before checking out.');
-}
-
-function newOrder(draft: OrderDraft, holds: readonly Hold[], now: Date): Order {
-  const items = holds.map(({ sku, productId, name, quantity, unitPrice }) => ({ sku, productId, name, quantity, unitPrice }));
-  const at = now.toISOString();
-  return {
-    id: draft.id,
-    customerId: draft.customerId,
-    status: 'PENDING',
-    items,
-    total: orderTotal(items),
-    shippingAddress: draft.shippingAddress,
-    payment: { status: 'pending', paymentIntentId: null, ...draft.payment },
-    history: [{ status: 'PENDING', at }],
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-    ...(draft.correlationId ? { correlationId: draft.correlationId } : {}),
-  };
-}
-
+/** True when a stream image or stored item is an order (and not another entity of the table). */
 export function isOrderItem(item: Record<string, unknown> | undefined): item is OrderRecord & Record<string, unknown> {
   return isEntity(item, 'ORDER') && item!.sk === orderKeys.order('x').sk;
 }

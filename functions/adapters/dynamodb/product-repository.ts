@@ -20,7 +20,7 @@ import {
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { productKeys, skuKeys } from './keys';
-import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, streamImageItem, transactWrite, type TransactItem } from './table';
+import { batchGet, cancellationCodes, entityTag, getItem, isEntity, queryIndex, streamImageItem, transactWrite, type TransactItem } from './table';
 import type { Page } from '../../domain/page';
 
 
@@ -32,9 +32,9 @@ const OWNED_OR_FREE = 'attribute_not_exists(pk) OR productId = :productId';
  * @throws NotFound when no such product exists
  */
 export async function getProduct(productId: string): Promise<Product> {
-  const product = await readProduct(productId);
+  const [product] = await getProducts([productId]);
   if (!product) throw new NotFound('Product', productId);
-  return (await withStock([product]))[0]!;
+  return product;
 }
 
 /** The catalog, newest first, `limit` per page. */
@@ -49,10 +49,33 @@ export async function listProducts({ limit, cursor }: ListProductsQuery): Promis
   return { items: await withStock(shown), nextCursor: Items.length > limit && last ? encodeCatalogCursor(last) : null };
 }
 
-/** The products with these ids that exist, with availability, in no particular order. */
+/**
+ * The products with these ids that exist, with availability, in no particular order. One
+ * BatchGet reads the products and the stock of the SKUs they had when this process last read
+ * them (a hint, checked against what comes back): a second one reads only the stock of SKUs it
+ * did not know, so a product read is usually one round trip.
+ */
 export async function getProducts(productIds: readonly string[]): Promise<Product[]> {
-  const items = await batchGet(productIds.filter(isProductId).map(productKeys.product));
-  return withStock(items.map(toStored));
+  const ids = [...new Set(productIds.filter(isProductId))];
+  const hinted = [...new Set(ids.flatMap((id) => knownSkus.get(id) ?? []))];
+  const items = await batchGet([...ids.map(productKeys.product), ...hinted.map(skuKeys.stock)], { attributes: [...PRODUCT_ATTRIBUTES, 'available'] });
+  const products = items.filter((item) => isEntity(item, 'PRODUCT')).map(toStored);
+  const available = new Map(items.filter((item) => isEntity(item, 'STOCK')).map((item) => [item.sku as string, Number(item.available ?? 0)]));
+  const unknown = products.flatMap((p) => p.variants.map((v) => v.sku)).filter((sku) => !hinted.includes(sku));
+  for (const [sku, units] of await availability(unknown)) available.set(sku, units);
+  for (const product of products) remember(product);
+  return products.map((p) => withAvailability(p, available));
+}
+
+/** Per product id, its SKUs as last read: which stock records to fetch with it next time. */
+const knownSkus = new Map<string, readonly string[]>();
+const MAX_KNOWN_PRODUCTS = 5_000;
+const PRODUCT_ATTRIBUTES = ['pk', 'sk', 'entity', 'sku', 'id', 'name', 'description', 'tags', 'images', 'variants', 'version', 'createdAt', 'updatedAt'];
+
+function remember(product: StoredProduct): void {
+  knownSkus.delete(product.id);
+  knownSkus.set(product.id, product.variants.map((v) => v.sku));
+  if (knownSkus.size > MAX_KNOWN_PRODUCTS) knownSkus.delete(knownSkus.keys().next().value!);
 }
 
 /**
@@ -224,11 +247,17 @@ function deleteVariant(productId: string, sku: string): TransactItem {
 
 /** Adds per-variant availability from the stock records (absent record → 0). */
 async function withStock(products: StoredProduct[]): Promise<Product[]> {
-  const skus = [...new Set(products.flatMap((p) => p.variants.map((v) => v.sku)))];
-  const skuByPk = new Map(skus.map((sku) => [skuKeys.stock(sku).pk, sku]));
-  const records = await batchGet(skus.map(skuKeys.stock), { attributes: ['pk', 'available'] });
-  const available = new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
+  const available = await availability(products.flatMap((p) => p.variants.map((v) => v.sku)));
   return products.map((p) => withAvailability(p, available));
+}
+
+/** Units available per SKU, from its stock record (SKUs without one are absent). */
+async function availability(skus: readonly string[]): Promise<Map<string, number>> {
+  if (skus.length === 0) return new Map();
+  const unique = [...new Set(skus)];
+  const skuByPk = new Map(unique.map((sku) => [skuKeys.stock(sku).pk, sku]));
+  const records = await batchGet(unique.map(skuKeys.stock), { attributes: ['pk', 'available'] });
+  return new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
 }
 
 /** The product in a table-stream image (NewImage / OldImage), or undefined for any other entity. */
