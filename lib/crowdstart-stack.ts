@@ -80,6 +80,7 @@ export class CrowdstartStack extends Stack {
         [ENV.completeAfterSeconds]: String(settings.completeAfterSeconds),
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         [ENV.fulfillmentSlaSeconds]: String(settings.fulfillmentSlaSeconds),
+        [ENV.webhookUrlPolicy]: settings.webhookUrlPolicy,
       },
     });
 

@@ -27,4 +27,10 @@ export const ENV = {
   stripeWebhookSecret: 'STRIPE_WEBHOOK_SECRET',
   /** Another Stripe API base URL, e.g. the local Stripe server. */
   stripeApiUrl: 'STRIPE_API_URL',
+  /** Which merchant webhook URLs the stage accepts (tenant setting webhookUrlPolicy). */
+  webhookUrlPolicy: 'WEBHOOK_URL_POLICY',
+  /** The first retry delay of a failed webhook delivery, doubled per attempt (env only; AWS keeps the default). */
+  webhookRetryBaseSeconds: 'WEBHOOK_RETRY_BASE_SECONDS',
+  /** The longest delay between two webhook attempts (env only). */
+  webhookRetryMaxSeconds: 'WEBHOOK_RETRY_MAX_SECONDS',
 } as const;

@@ -144,6 +144,8 @@ function applyHoldSettings(settings: TenantSettings): void {
   process.env[ENV.holdTtlSeconds] ??= String(settings.holdTtlSeconds);
   process.env[ENV.holdMaxLifetimeSeconds] ??= String(settings.holdMaxLifetimeSeconds);
   process.env[ENV.maxUnitsPerCustomer] ??= String(settings.maxUnitsPerCustomer);
+  // Locally merchants' endpoints are this machine's: tests receive webhooks on 127.0.0.1.
+  process.env[ENV.webhookUrlPolicy] ??= 'allow-private';
 }
 
 /**

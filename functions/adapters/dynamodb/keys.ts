@@ -17,6 +17,8 @@
  * | stock op marker | STOCK_OP#<opId>         | APPLIED             | -                                | -               |
  * | customer        | CUSTOMER#<sub>          | PROFILE             | -                                | -               |
  * | address         | CUSTOMER#<sub>          | ADDRESS#<addressId> | -                                | -               |
+ * | webhook endpoint| WEBHOOKS                | ENDPOINT#<id>       | -                                | -               |
+ * | webhook delivery| WEBHOOK#<id>            | DELIVERY#<deliveryId> | -                              | -               |
  *
  * A query of an index is declared here too, as a named access pattern ({ index, partition }),
  * so the index an entity is found through is written once, next to the keys that put it there.
@@ -167,4 +169,26 @@ export const orderKeys = {
   all: { index: 'gsi3', partition: 'ORDERS' } satisfies IndexPartition,
   paymentIntentLink: (paymentIntentId: string) => ({ pk: `PAYMENT_INTENT#${paymentIntentId}`, sk: 'ORDER' }),
   stripeEvent: (eventId: string) => ({ pk: `STRIPE_EVENT#${eventId}`, sk: 'EVENT' }),
+};
+
+/**
+ * Merchant webhooks. Endpoints { id, url, events, secret, createdAt } share one partition: a
+ * stage has a handful, and every order event reads them all. Each endpoint's deliveries
+ * { eventId, type, status, event, attempts } live in its own partition; delivery ids start with
+ * the event time, so the partition reads newest first. Deliveries expire through the TTL.
+ * Access patterns:
+ * | pattern                                   | how                                                        |
+ * |-------------------------------------------|------------------------------------------------------------|
+ * | every endpoint (list, fan-out of an event)| Query pk = WEBHOOKS, sk begins_with ENDPOINT#               |
+ * | one endpoint (delivery, delete)           | GetItem / DeleteItem pk/sk                                 |
+ * | an endpoint's deliveries, newest first    | Query pk = WEBHOOK#<id>, sk begins_with DELIVERY#, backwards |
+ * | one delivery (attempt, replay)            | GetItem / UpdateItem pk/sk                                 |
+ */
+export const webhookKeys = {
+  endpoint: (id: string) => ({ pk: webhookKeys.ENDPOINTS, sk: `${webhookKeys.ENDPOINT_PREFIX}${id}` }),
+  ENDPOINTS: 'WEBHOOKS',
+  ENDPOINT_PREFIX: 'ENDPOINT#',
+  delivery: (endpointId: string, deliveryId: string) => ({ pk: webhookKeys.deliveries(endpointId), sk: `${webhookKeys.DELIVERY_PREFIX}${deliveryId}` }),
+  deliveries: (endpointId: string) => `WEBHOOK#${endpointId}`,
+  DELIVERY_PREFIX: 'DELIVERY#',
 };

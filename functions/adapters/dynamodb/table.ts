@@ -69,7 +69,9 @@ export type Entity =
   | 'STOCK_OP'
   | 'CART_ITEM'
   | 'CUSTOMER'
-  | 'ADDRESS';
+  | 'ADDRESS'
+  | 'WEBHOOK_ENDPOINT'
+  | 'WEBHOOK_DELIVERY';
 
 /** The tag to spread into an item: `{ ...keys, ...entityTag('ORDER'), ...fields }`. */
 export function entityTag(entity: Entity): { readonly entity: Entity } {

@@ -1,0 +1,9 @@
+import { deleteEndpoint } from '../adapters/dynamodb/webhook-repository';
+import { webhookParamsSchema } from '../domain/webhook';
+import { apiHandler, noContent, routeSpec } from '../shared/http';
+
+/** DELETE /admin/webhooks/{id}: no more deliveries to it (those under way are dropped); 404 if unknown. */
+export const handler = apiHandler(routeSpec('delete-webhook', { params: webhookParamsSchema }), async (req) => {
+  await deleteEndpoint(req.params.id);
+  return noContent();
+});
