@@ -29,7 +29,7 @@ import { InsufficientStock, NotFound, TooManyRequests } from '../../domain/error
 import { stockMoves } from '../../domain/stock';
 import { env } from '../../shared/env';
 import { cartKeys, HOLD_EXPIRY_SHARDS, type IndexPartition } from './keys';
-import { applyStockMoveOnce, getSkuInfo, getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
+import { applyStockMoveOnce, getSkuInfo, getSkuInfos, stockLayoutOf, STOCK_SHORT, stockMoveUpdate, takeFromShard } from './stock-repository';
 import {
   cancellationCodes,
   entityTag,
@@ -164,7 +164,7 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
   try {
     await transactWrite([
       holdDelete(hold, options.expiredBy ? { expiredBy: options.expiredBy } : {}),
-      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity)),
+      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity), { shard: hold.stockShard }),
     ]);
     return true;
   } catch (error) {
@@ -179,7 +179,7 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
  * this removal was already handled (a redelivered stream record).
  */
 export function releaseRemovedHold(hold: Hold): Promise<boolean> {
-  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity));
+  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity), hold.stockShard);
 }
 
 /**
@@ -188,7 +188,7 @@ export function releaseRemovedHold(hold: Hold): Promise<boolean> {
  * send them together with transactWrite; a cancelled first item means the cart changed.
  */
 export function holdToReservationItems(hold: Hold, now = new Date()): TransactItem[] {
-  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity))];
+  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), { shard: hold.stockShard })];
 }
 
 /**
@@ -197,7 +197,7 @@ export function holdToReservationItems(hold: Hold, now = new Date()): TransactIt
  * TTL release that got there first makes the first item fail, and the caller re-plans).
  */
 export function lapsedHoldToReservationItems(hold: Hold): TransactItem[] {
-  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity))];
+  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), { shard: hold.stockShard })];
 }
 
 /** The scheduled sweep: every expired hold in every expiry shard, each released at most once. */
@@ -214,8 +214,14 @@ export async function sweepExpiredHolds(now = new Date()): Promise<{ found: numb
   return counts.reduce((a, b) => ({ found: a.found + b.found, released: a.released + b.released }), { found: 0, released: 0 });
 }
 
-/** Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released. */
+/**
+ * Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released.
+ * A sharded SKU (a flash sale) releases none inline: there a refusal must stay one failed write
+ * and one read, not a Query per shard on every sold-out request; the sweeper returns its lapsed
+ * holds within one interval (docs/hot-items.md).
+ */
 export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): Promise<number> {
+  if ((await stockLayoutOf(sku)).slots > 1) return 0;
   const expired = await queryAll(expiredIn(cartKeys.holdsOfSku(sku), now), INLINE_RELEASE_LIMIT);
   let released = 0; // one at a time: concurrent transactions on one stock item would only conflict
   for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
@@ -235,12 +241,14 @@ export function holdFromStreamImage(image: Record<string, unknown> | undefined):
 
 /**
  * Writes the line at `quantity` and moves the difference with the stock, in one transaction.
- * Undefined when the line changed since it was read (retry); InsufficientStock when short.
+ * Units taken come from one stock shard (takeFromShard: a new line's from any, a growing line's
+ * from its own); units given back return to the line's shard. Undefined when the line changed
+ * since it was read (retry); InsufficientStock when short.
  */
 async function writeHold(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date, policy: HoldPolicy) {
   const delta = holdDelta(existing, quantity);
   const { holdExpiresAt, ttl } = holdExpiry(now, policy, existing?.createdAt);
-  const hold: Hold = {
+  const holdOn = (stockShard: number): Hold => ({
     customerId,
     sku: line.sku,
     productId: line.productId,
@@ -252,19 +260,26 @@ async function writeHold(customerId: string, line: LineInfo, existing: Hold | un
     holdExpiresAt,
     createdAt: existing?.createdAt ?? now.toISOString(),
     updatedAt: now.toISOString(),
-  };
+    ...(stockShard ? { stockShard } : {}),
+  });
+  if (delta <= 0) return commitHold(holdOn(existing?.stockShard ?? 0), ttl, existing, delta) as Promise<Hold | undefined>;
+  const pinned = existing ? (existing.stockShard ?? 0) : undefined;
+  return takeFromShard(line.sku, delta, (shard) => commitHold(holdOn(shard), ttl, existing, delta), pinned);
+}
+
+/** The line's Put and its stock move on the hold's shard; STOCK_SHORT when that shard lacked the units. */
+async function commitHold(hold: Hold, ttl: number, existing: Hold | undefined, delta: number) {
   const items: TransactItem[] = [holdPut(hold, ttl, existing)];
-  if (delta > 0) items.push(stockMoveUpdate(line.sku, stockMoves.hold(delta)));
-  if (delta < 0) items.push(stockMoveUpdate(line.sku, stockMoves.releaseHold(-delta)));
+  const shard = hold.stockShard;
+  if (delta > 0) items.push(stockMoveUpdate(hold.sku, stockMoves.hold(delta), { shard }));
+  if (delta < 0) items.push(stockMoveUpdate(hold.sku, stockMoves.releaseHold(-delta), { shard }));
   try {
     await transactWrite(items);
     return hold;
   } catch (error) {
     const [lineCode, stockCode] = cancellationCodes(error);
     if (lineCode === 'ConditionalCheckFailed') return undefined;
-    if (stockCode === 'ConditionalCheckFailed' && delta > 0) {
-      throw new InsufficientStock(line.sku, delta, (await getStock(line.sku))?.available ?? 0);
-    }
+    if (stockCode === 'ConditionalCheckFailed' && delta > 0) return STOCK_SHORT;
     throw error;
   }
 }
@@ -273,7 +288,7 @@ async function writeHold(customerId: string, line: LineInfo, existing: Hold | un
 function holdPut(hold: Hold, ttl: number, existing: Hold | undefined): TransactItem {
   const item = {
     ...cartKeys.item(hold.customerId, hold.sku),
-    ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId),
+    ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId, hold.stockShard),
     ...cartKeys.expiryIndex(hold.holdExpiresAt, hold.customerId, hold.sku),
     ...entityTag('CART_ITEM'),
     ...hold,
@@ -347,6 +362,6 @@ function lineOf(info: SkuInfo): LineInfo {
 }
 
 function toHold(item: Record<string, any>): Hold {
-  const { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt } = item;
-  return { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt };
+  const { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt, stockShard } = item;
+  return { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt, ...(stockShard ? { stockShard } : {}) };
 }

@@ -185,7 +185,8 @@ function planLines(snapshot: readonly Hold[], current: readonly Hold[], now: Dat
       const items = isLive(line, now) ? holdToReservationItems(line, now) : lapsedHoldToReservationItems(line);
       planned.push({ hold, items, reacquire: false });
     } else if (!line && !isLive(hold, now)) {
-      planned.push({ hold, items: [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity))], reacquire: true });
+      // Back from the shard its hold was released to (a shard since emptied refuses it: 409 below).
+      planned.push({ hold, items: [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), { shard: hold.stockShard })], reacquire: true });
     } else {
       return undefined; // edited, re-added or removed by the customer
     }
@@ -215,7 +216,14 @@ async function committedOrder(draft: OrderDraft): Promise<OrderRecord> {
 }
 
 function newOrder(draft: OrderDraft, holds: readonly Hold[], now: Date): Order {
-  const items = holds.map(({ sku, productId, name, quantity, unitPrice }) => ({ sku, productId, name, quantity, unitPrice }));
+  const items = holds.map(({ sku, productId, name, quantity, unitPrice, stockShard }) => ({
+    sku,
+    productId,
+    name,
+    quantity,
+    unitPrice,
+    ...(stockShard ? { stockShard } : {}),
+  }));
   const at = now.toISOString();
   return {
     id: draft.id,

@@ -20,6 +20,7 @@ import {
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { productKeys, skuKeys } from './keys';
+import { getStockLevels } from './stock-repository';
 import { batchGet, cancellationCodes, entityTag, getItem, queryIndex, streamImageItem, transactWrite, type TransactItem } from './table';
 import type { Page } from '../../domain/page';
 
@@ -135,13 +136,12 @@ export async function deleteProduct(productId: string, attempt = 1): Promise<voi
  */
 async function requireSettledStock(skus: string[]): Promise<void> {
   if (skus.length === 0) return;
-  const items = await batchGet(skus.flatMap((sku) => [skuKeys.variant(sku), skuKeys.stock(sku)]), { consistent: true });
-  const found = new Map(items.map((item) => [`${item.pk as string}/${item.sk as string}`, item]));
-  const at = (key: { pk: string; sk: string }) => found.get(`${key.pk}/${key.sk}`);
+  const [variants, stocks] = await Promise.all([batchGet(skus.map(skuKeys.variant), { consistent: true }), getStockLevels(skus, { consistent: true })]);
+  const inCatalog = new Set(variants.map((item) => item.sku as string));
   const inUse = skus.flatMap((sku) => {
-    if (at(skuKeys.variant(sku))) return []; // in the catalog: the transaction decides (own SKU, or SKU_TAKEN)
-    const stock = at(skuKeys.stock(sku));
-    const [held, reserved] = [Number(stock?.held ?? 0), Number(stock?.reserved ?? 0)];
+    if (inCatalog.has(sku)) return []; // in the catalog: the transaction decides (own SKU, or SKU_TAKEN)
+    const stock = stocks.get(sku);
+    const [held, reserved] = [stock?.held ?? 0, stock?.reserved ?? 0];
     return held + reserved > 0 ? [{ sku, held, reserved }] : [];
   });
   if (inUse.length) throw new SkuStockInUse(inUse);
@@ -225,9 +225,8 @@ function deleteVariant(productId: string, sku: string): TransactItem {
 /** Adds per-variant availability from the stock records (absent record → 0). */
 async function withStock(products: StoredProduct[]): Promise<Product[]> {
   const skus = [...new Set(products.flatMap((p) => p.variants.map((v) => v.sku)))];
-  const skuByPk = new Map(skus.map((sku) => [skuKeys.stock(sku).pk, sku]));
-  const records = await batchGet(skus.map(skuKeys.stock), { attributes: ['pk', 'available'] });
-  const available = new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
+  const levels = await getStockLevels(skus); // summed over a sharded SKU's shards
+  const available = new Map([...levels].map(([sku, stock]) => [sku, stock.available]));
   return products.map((p) => withAvailability(p, available));
 }
 
