@@ -16,17 +16,32 @@ export interface QueueDefinition {
   readonly maxReceiveCount: number;
 }
 
-export type QueueId = 'Fulfillment' | 'StripeWebhooks' | 'OrderEvents';
+export type QueueId = 'Fulfillment' | 'StripeWebhooks' | 'OrderEvents' | 'WebhookDeliveries';
 
 /**
  * Fulfillment: task-token messages for the merchant (the workflow waits on them).
  * StripeWebhooks: verified webhook events, processed once by our consumer.
  * OrderEvents: every order status change, for merchant integrations to consume.
+ * WebhookDeliveries: one message per (order event, merchant endpoint), sent until the endpoint
+ * answers 2xx. A failed attempt hides its message for the backoff (30 s doubling to 1 h, see
+ * functions/domain/webhook.ts), so SQS itself counts the attempts: WEBHOOK_DELIVERY_ATTEMPTS
+ * receives span the 24 h retry window, then the message goes to the DLQ and its alarm.
  */
+/** Attempts of a webhook delivery within 24 h (attemptsWithin in functions/domain/webhook.ts; a unit test ties the two). */
+export const WEBHOOK_DELIVERY_ATTEMPTS = 30;
+/** A delivery waits up to 10 s for each endpoint; its consumer takes longer than the others. */
+const WEBHOOK_CONSUMER_TIMEOUT_SECONDS = 30;
+
 export const QUEUES: readonly QueueDefinition[] = [
   { id: 'Fulfillment', urlEnvVar: 'FULFILLMENT_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
   { id: 'StripeWebhooks', urlEnvVar: 'WEBHOOK_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
   { id: 'OrderEvents', urlEnvVar: 'ORDER_EVENTS_QUEUE_URL', visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  {
+    id: 'WebhookDeliveries',
+    urlEnvVar: 'WEBHOOK_DELIVERIES_QUEUE_URL',
+    visibilityTimeoutSeconds: 6 * WEBHOOK_CONSUMER_TIMEOUT_SECONDS,
+    maxReceiveCount: WEBHOOK_DELIVERY_ATTEMPTS,
+  },
 ];
 
 /**
@@ -52,6 +67,8 @@ export interface QueueConsumer {
   readonly queue: QueueId;
   readonly uses: readonly RouteResource[];
   readonly batchSize?: number;
+  /** @default 10 (QUEUE_CONSUMER_TIMEOUT); the queue's visibility timeout must be 6× it */
+  readonly timeoutSeconds?: number;
 }
 
 /** A function run on a fixed rate (EventBridge Scheduler on AWS, a timer locally). */
@@ -73,8 +90,9 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   { id: 'ReleaseExpiredHolds', handler: 'queue/stock-stream', uses: ['table:read', 'table:write'], batchSize: 100 },
   // Order INSERTs: starts each order's workflow, so no committed checkout is left without one
   { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow:start'], batchSize: 20 },
-  // Order status changes: published to the OrderEvents queue for merchant integrations
-  { id: 'PublishOrderEvents', handler: 'queue/publish-order-events', uses: ['table:read', 'order-events-queue'], batchSize: 100 },
+  // Order status changes: published to the OrderEvents queue for merchant integrations, and one
+  // WebhookDeliveries message per merchant endpoint subscribed to the event
+  { id: 'PublishOrderEvents', handler: 'queue/publish-order-events', uses: ['table:read', 'order-events-queue', 'webhook-deliveries-queue'], batchSize: 100 },
 ];
 
 export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [
@@ -83,6 +101,15 @@ export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [
   // Verified Stripe webhook events, each handled once: resumes orders waiting for 3-D Secure, or
   // settles them directly once their execution ended (a failed outcome cancels the intent: Stripe)
   { id: 'ProcessStripeWebhooks', handler: 'queue/process-stripe-webhooks', queue: 'StripeWebhooks', uses: ['table:read', 'table:write', 'workflow:callback', 'workflow:read', 'stripe'] },
+  // Signed order events to merchant endpoints: records each attempt, backs off on failure
+  {
+    id: 'DeliverWebhooks',
+    handler: 'queue/deliver-webhooks',
+    queue: 'WebhookDeliveries',
+    uses: ['table:read', 'table:write'],
+    batchSize: 5,
+    timeoutSeconds: WEBHOOK_CONSUMER_TIMEOUT_SECONDS,
+  },
 ];
 
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [

@@ -88,6 +88,7 @@ export class CrowdstartStack extends Stack {
         [ENV.fulfillmentSlaSeconds]: String(settings.fulfillmentSlaSeconds),
         ...(settings.stripePublishableKey ? { [ENV.stripePublishableKey]: settings.stripePublishableKey } : {}),
         ...(settings.paymentReturnUrl ? { [ENV.paymentReturnUrl]: settings.paymentReturnUrl } : {}),
+        [ENV.webhookUrlPolicy]: settings.webhookUrlPolicy,
       },
     });
 

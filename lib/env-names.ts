@@ -33,4 +33,10 @@ export const ENV = {
   stripePublishableKey: 'STRIPE_PUBLISHABLE_KEY',
   /** Stripe's return_url after 3-D Secure, `{orderId}` in it replaced (tenant setting paymentReturnUrl). */
   paymentReturnUrl: 'PAYMENT_RETURN_URL',
+  /** Which merchant webhook URLs the stage accepts (tenant setting webhookUrlPolicy). */
+  webhookUrlPolicy: 'WEBHOOK_URL_POLICY',
+  /** The first retry delay of a failed webhook delivery, doubled per attempt (env only; AWS keeps the default). */
+  webhookRetryBaseSeconds: 'WEBHOOK_RETRY_BASE_SECONDS',
+  /** The longest delay between two webhook attempts (env only). */
+  webhookRetryMaxSeconds: 'WEBHOOK_RETRY_MAX_SECONDS',
 } as const;

@@ -28,7 +28,8 @@ export type RouteResource =
   | 'workflow:callback'
   | 'workflow:read'
   | 'webhook-queue'
-  | 'order-events-queue';
+  | 'order-events-queue'
+  | 'webhook-deliveries-queue';
 
 export interface RouteDefinition<H extends string = string, A extends RouteAuth = RouteAuth> {
   readonly method: HttpMethod;
@@ -102,6 +103,13 @@ export const ROUTES = [
   route('GET', '/admin/audit', 'get-audit', 'admin', READ),
   // Stripe calls this; the signature is the authentication, the queue decouples processing
   route('POST', '/webhooks/stripe', 'stripe-webhook', 'public', ['stripe-webhook-secret', 'webhook-queue']),
+
+  // Merchant webhooks: signed order events sent to the merchant's endpoints (webhook-repository.ts)
+  route('POST', '/admin/webhooks', 'create-webhook', 'admin', WRITE),
+  route('GET', '/admin/webhooks', 'list-webhooks', 'admin', READ),
+  route('DELETE', '/admin/webhooks/{id}', 'delete-webhook', 'admin', WRITE),
+  route('GET', '/admin/webhooks/{id}/deliveries', 'list-webhook-deliveries', 'admin', READ),
+  route('POST', '/admin/webhooks/{id}/deliveries/{deliveryId}/replay', 'replay-webhook-delivery', 'admin', [...READ, 'webhook-deliveries-queue']),
 ] as const;
 
 type Route = (typeof ROUTES)[number];

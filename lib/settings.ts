@@ -97,6 +97,13 @@ export interface TenantSettings {
   readonly deployment: DeploymentStrategy;
   /** Undefined reserves nothing (accounts with a low concurrency quota refuse reservations). */
   readonly reservedConcurrency?: ReservedConcurrencySettings;
+  /**
+   * Merchant webhook URLs (WEBHOOK_URL_POLICY): `public-https` takes https URLs whose host
+   * resolves to public addresses only (no private, loopback or link-local: SSRF), checked at
+   * registration and on every connection; `allow-private` also takes http and such addresses.
+   * Production stages must keep `public-https`; the local stack runs `allow-private`.
+   */
+  readonly webhookUrlPolicy: 'public-https' | 'allow-private';
 }
 
 /** A tenant definition or override: any field but the name. */
@@ -127,6 +134,7 @@ function baseSettings(tenant: string): TenantSettings {
     lambdaMemoryMb: 1024,
     scheduleIntervals: {},
     deployment: 'all-at-once',
+    webhookUrlPolicy: 'public-https',
   };
 }
 
@@ -249,6 +257,8 @@ function validate(s: TenantSettings): void {
     positiveInt('reservedConcurrency.consumer', s.reservedConcurrency.consumer);
   }
   if (!['canary', 'all-at-once'].includes(s.deployment)) problems.push(`deployment must be 'canary' or 'all-at-once', got ${s.deployment}`);
+  if (!['public-https', 'allow-private'].includes(s.webhookUrlPolicy)) problems.push(`webhookUrlPolicy must be 'public-https' or 'allow-private', got ${s.webhookUrlPolicy}`);
+  if (s.production && s.webhookUrlPolicy !== 'public-https') problems.push("a production stage's webhookUrlPolicy must be 'public-https'");
   if (s.production && !(s.account && s.region)) problems.push('a production stage must be pinned to its account and region');
   if (s.account !== undefined && !/^\d{12}$/.test(s.account)) problems.push(`account must be 12 digits, got ${s.account}`);
   if (s.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.alarmEmail)) problems.push(`alarmEmail is not an e-mail address: ${s.alarmEmail}`);

@@ -5,7 +5,7 @@
  * answer is the cart built from what was read and written, not read again.
  */
 import {
-  commitHold,
+  commitHoldOnShard,
   heldLine,
   holdPolicy,
   lineOf,
@@ -63,15 +63,16 @@ export async function addToCart(
     if (existing) requireBuyable(existing, info);
     const target = quantityAfterAdd(sku, existing, quantity);
     checkQuantityLimit(sku, existing?.quantity ?? 0, target, policy.maxUnitsPerCustomer);
-    const hold = heldLine(customerId, existing ?? lineOf(info), existing, target, now, policy);
-    const add: CartAdd = { hold, created: !existing, cart: cartView(customerId, [...holds.filter((h) => h.sku !== sku), hold], catalog, now) };
+    const holdOn = (shard: number) => heldLine(customerId, existing ?? lineOf(info), existing, target, now, policy, shard);
+    const line = holdOn(existing?.stockShard ?? 0); // the cart shows no shard: the answer is the same whichever one gives the units
+    const add: CartAdd = { hold: line, created: !existing, cart: cartView(customerId, [...holds.filter((h) => h.sku !== sku), line], catalog, now) };
     try {
-      const outcome = await commitHold(hold, existing, idempotency && idempotencyRecordItem(idempotency.write, idempotency.respond(add)));
-      if (outcome === 'committed') {
+      const commit = await commitHoldOnShard(holdOn, existing, idempotency && idempotencyRecordItem(idempotency.write, idempotency.respond(add)));
+      if (commit.outcome === 'committed') {
         idempotency?.write.markRecorded();
-        return add;
+        return { ...add, hold: commit.hold };
       }
-      if (outcome === 'extra-refused') return idempotency!.write.lostTo();
+      if (commit.outcome === 'extra-refused') return idempotency!.write.lostTo();
     } catch (error) {
       if (!(error instanceof InsufficientStock) || releasedInline) throw error;
       releasedInline = true;

@@ -131,7 +131,14 @@ async function committedOrder(request: CheckoutRequest): Promise<OrderRecord> {
 }
 
 function newOrder(request: CheckoutRequest, details: OrderDetails, holds: readonly Hold[], now: Date): Order {
-  const items = holds.map(({ sku, productId, name, quantity, unitPrice }) => ({ sku, productId, name, quantity, unitPrice }));
+  const items = holds.map(({ sku, productId, name, quantity, unitPrice, stockShard }) => ({
+    sku,
+    productId,
+    name,
+    quantity,
+    unitPrice,
+    ...(stockShard ? { stockShard } : {}), // where the units are, so later moves land there
+  }));
   const at = now.toISOString();
   return {
     id: request.id,

@@ -40,7 +40,15 @@ export const searchHitSchema = productSchema.extend({ score: z.number().meta({ d
 
 /** One SKU's stock buckets: available + held + reserved + sold == total, none negative. */
 export const inventorySchema = z
-  .object({ sku: z.string(), total: units, available: units, held: units, reserved: units, sold: units })
+  .object({
+    sku: z.string(),
+    total: units,
+    available: units,
+    held: units,
+    reserved: units,
+    sold: units,
+    shards: z.number().int().min(1).max(32).meta({ description: 'Stock shards the counters are spread over (1: unsharded)' }),
+  })
   .meta({ id: 'Inventory' });
 
 const CACHE_SECONDS = 30;

@@ -1,6 +1,6 @@
 /**
  * The HTTP contract: one entry per route of lib/routes.ts, keyed by its handler name, split by
- * domain (catalog.ts, cart.ts, customers.ts, orders.ts, platform.ts, audit.ts). It is the one copy of
+ * domain (catalog.ts, cart.ts, customers.ts, orders.ts, platform.ts, audit.ts, webhooks.ts). It is the one copy of
  * - the request schemas the handler validates with (`body`, `query`, `params`, `idempotency`),
  * - the success responses, as zod schemas the domain's view types are inferred from,
  * - the error codes the route answers beyond the ones its kind always can (route.ts),
@@ -31,6 +31,7 @@ import { customerRoutes } from './customers';
 import { orderRoutes } from './orders';
 import { platformRoutes } from './platform';
 import type { RouteContract } from './route';
+import { webhookRoutes } from './webhooks';
 
 /** The contract's modules, each a tag of the document. */
 export const DOMAINS = [
@@ -40,6 +41,7 @@ export const DOMAINS = [
   { tag: 'Customer', routes: customerRoutes },
   { tag: 'Orders', routes: orderRoutes },
   { tag: 'Audit', routes: auditRoutes },
+  { tag: 'Webhooks', routes: webhookRoutes },
 ] as const;
 
 export const CONTRACT = {
@@ -49,6 +51,7 @@ export const CONTRACT = {
   ...customerRoutes,
   ...orderRoutes,
   ...auditRoutes,
+  ...webhookRoutes,
 } satisfies Record<RouteName, RouteContract>;
 
 export type Contract = typeof CONTRACT;

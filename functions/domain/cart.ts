@@ -33,6 +33,8 @@ export interface Hold {
   /** When the line's first hold was placed; renewals never push expiry past it plus the max lifetime. */
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** The stock shard its units were taken from (absent: 0, the SKU's stock record itself). */
+  readonly stockShard?: number;
 }
 
 /** The tenant's hold rules (settings HOLD_TTL_SECONDS, HOLD_MAX_LIFETIME_SECONDS, MAX_UNITS_PER_CUSTOMER). */

@@ -35,6 +35,8 @@ export interface OrderLine {
   readonly name: string;
   readonly quantity: number;
   readonly unitPrice: Money;
+  /** The stock shard its units are on (absent: 0); the order's stock moves land there. Never shown. */
+  readonly stockShard?: number;
 }
 
 export interface Order {
@@ -321,6 +323,19 @@ export function quantitiesBySku(items: readonly Pick<OrderLine, 'sku' | 'quantit
   const quantities = new Map<string, number>();
   for (const { sku, quantity } of items) quantities.set(sku, (quantities.get(sku) ?? 0) + quantity);
   return quantities;
+}
+
+/**
+ * The quantity per (SKU, stock shard) of an order's lines: one transaction may touch an item only
+ * once, so lines on the same shard record become one stock update.
+ */
+export function quantitiesByStockShard(items: readonly Pick<OrderLine, 'sku' | 'quantity' | 'stockShard'>[]) {
+  const lines = new Map<string, { sku: string; shard: number; quantity: number }>();
+  for (const { sku, quantity, stockShard: shard = 0 } of items) {
+    const line = lines.get(`${sku}#${shard}`);
+    lines.set(`${sku}#${shard}`, { sku, shard, quantity: (line?.quantity ?? 0) + quantity });
+  }
+  return [...lines.values()];
 }
 
 /** An order as the API shows it (customer routes), and the merchant's view: never task tokens or keys. */

@@ -23,6 +23,7 @@ export const MOVEMENT_KINDS = [
   'refund-restock', // a return after shipping put the units back on the shelf
   'admin-set', // PUT /admin/inventory/{sku}
   'admin-adjust', // POST /admin/inventory/{sku}/adjust
+  'shard-rebalance', // units moved between a SKU's stock shards (gathered for a hold); sums to zero
   'unattributed', // a write that did not stamp itself (nothing of ours does)
 ] as const;
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];

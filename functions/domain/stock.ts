@@ -85,13 +85,6 @@ export function invariantViolations(levels: StockLevels): string[] {
 /** Units the merchant can no longer take back: in carts, in orders under way, or sold. */
 export const committedOf = (levels: StockLevels) => levels.held + levels.reserved + levels.sold;
 
-/** The move that sets `total`, refused when the new total is below the committed units. */
-export function setTotalMove(sku: string, levels: StockLevels, total: number): StockMove {
-  const delta = total - levels.total;
-  if (levels.available + delta < 0) throw new InventoryBelowCommitted(sku, total, levels);
-  return stockMoves.restock(delta);
-}
-
 /** 409: the merchant asked for fewer units than are already held, reserved or sold. */
 export class InventoryBelowCommitted extends Conflict {
   constructor(sku: string, requestedTotal: number, levels: StockLevels) {
@@ -111,18 +104,54 @@ export class StockMoveRefused extends Conflict {
   }
 }
 
+/**
+ * Sharded stock: a hot SKU's units split over N shard records (1..MAX_STOCK_SHARDS), each with
+ * its own levels and its own invariant, so N items' write budgets serve one SKU. Every hold
+ * takes from one shard and every later move of those units happens on that same shard.
+ */
+export const MAX_STOCK_SHARDS = 32;
+
+/** The levels of many shards as one SKU's: the sum, which keeps the invariant when each shard does. */
+export function sumLevels(shards: readonly StockLevels[]): StockLevels {
+  const sum = { ...EMPTY_STOCK };
+  for (const levels of shards) for (const field of STOCK_FIELDS) sum[field] += levels[field];
+  return sum;
+}
+
+/**
+ * The total of each shard after a merchant sets the SKU to `total` units over `shards` active
+ * shards: every shard keeps its committed units (held, reserved, sold: they belong to carts and
+ * orders that name the shard), and the units on the shelf are spread evenly over the active
+ * shards; a shard beyond them (re-sharded down) keeps only its committed units. So re-sharding
+ * moves `available` alone, and is safe while holds exist. Index i is shard i; new shards are 0s.
+ * @throws InventoryBelowCommitted when `total` is below the committed units
+ */
+export function planShardTotals(sku: string, current: readonly StockLevels[], total: number, shards: number): number[] {
+  const slots = Math.max(current.length, shards);
+  const committed = Array.from({ length: slots }, (_, i) => (current[i] ? committedOf(current[i]) : 0));
+  const onShelf = total - committed.reduce((a, b) => a + b, 0);
+  if (onShelf < 0) throw new InventoryBelowCommitted(sku, total, sumLevels(current));
+  const share = (i: number) => (i < shards ? Math.floor(onShelf / shards) + (i < onShelf % shards ? 1 : 0) : 0);
+  return committed.map((units, i) => units + share(i));
+}
+
 /** Request schemas of the admin inventory routes. */
 const MAX_UNITS = 1_000_000_000;
 export const inventoryParamsSchema = z.object({ sku: skuSchema });
-export const setInventorySchema = z.object({ total: z.number().int().min(0).max(MAX_UNITS) });
+export const setInventorySchema = z.object({
+  total: z.number().int().min(0).max(MAX_UNITS),
+  /** Stock shards for a hot SKU (a flash sale); omitted keeps the SKU's current count. */
+  shards: z.number().int().min(1).max(MAX_STOCK_SHARDS).optional(),
+});
 export const adjustInventorySchema = z.object({ delta: z.number().int().min(-MAX_UNITS).max(MAX_UNITS) });
 
-/** The contract's inventory view (functions/contract/catalog.ts). */
-export const inventoryView = (sku: string, levels: StockLevels): z.output<typeof inventorySchema> => ({
+/** The contract's inventory view (functions/contract/catalog.ts): the SKU's summed levels and its shard count (1 when unsharded). */
+export const inventoryView = (sku: string, levels: StockLevels & { readonly shards: number }): z.output<typeof inventorySchema> => ({
   sku,
   total: levels.total,
   available: levels.available,
   held: levels.held,
   reserved: levels.reserved,
   sold: levels.sold,
+  shards: levels.shards,
 });

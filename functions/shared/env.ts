@@ -51,6 +51,14 @@ export const env = {
   get authenticationTimeoutSeconds(): number {
     return numberOr(ENV.authenticationTimeoutSeconds, 24 * 3600);
   },
+  /** Which merchant webhook URLs the stage accepts; unset means the strict production rule. */
+  get webhookUrlPolicy(): 'public-https' | 'allow-private' {
+    return process.env[ENV.webhookUrlPolicy] === 'allow-private' ? 'allow-private' : 'public-https';
+  },
+  /** The backoff of failed webhook deliveries: base·2^(n−1) seconds, at most max. */
+  get webhookRetrySchedule(): { baseSeconds: number; maxSeconds: number } {
+    return { baseSeconds: numberOr(ENV.webhookRetryBaseSeconds, 30), maxSeconds: numberOr(ENV.webhookRetryMaxSeconds, 3600) };
+  },
   /** The order workflow (one execution per order); set next to the workflow grant. */
   get stateMachineArn(): string {
     return required(ENV.stateMachineArn);

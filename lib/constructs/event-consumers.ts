@@ -101,12 +101,14 @@ export class EventConsumers extends Construct {
 
   /** A consumer of one of the stack's queues; it reports per-message failures so one bad message doesn't retry the batch. */
   addQueueConsumer(consumer: QueueConsumer): void {
-    const { queue } = this.props.queues.get(consumer.queue);
+    const { queue, definition } = this.props.queues.get(consumer.queue);
     const fn = this.props.functions.create(this, `${consumer.id}Function`, {
       module: consumer.handler,
       uses: consumer.uses,
       ownRole: true,
-      timeout: QUEUE_CONSUMER_TIMEOUT,
+      timeout: consumer.timeoutSeconds ? Duration.seconds(consumer.timeoutSeconds) : QUEUE_CONSUMER_TIMEOUT,
+      // Its own queue's URL, for ChangeMessageVisibility (the consume grant below covers it; no send grant).
+      environment: { [definition.urlEnvVar]: queue.queueUrl },
       reservedConcurrentExecutions: this.props.reservedConcurrency,
     });
     this.functions.set(consumer.id, fn);

@@ -69,6 +69,8 @@ const MAX_MESSAGE_AGE: Record<QueueId, Duration> = {
   Fulfillment: Duration.minutes(15),
   StripeWebhooks: Duration.minutes(15),
   OrderEvents: Duration.hours(6),
+  // A delivery waits here between its retries (up to 24 h): this old means an endpoint keeps failing.
+  WebhookDeliveries: Duration.hours(6),
 };
 
 /** How far behind the table stream a consumer may fall before it alarms. */

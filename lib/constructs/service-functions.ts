@@ -40,6 +40,7 @@ export function pathId(construct: IConstruct): string {
 const QUEUE_RESOURCES: Record<Extract<RouteResource, `${string}-queue`>, QueueId> = {
   'webhook-queue': 'StripeWebhooks',
   'order-events-queue': 'OrderEvents',
+  'webhook-deliveries-queue': 'WebhookDeliveries',
 };
 
 /**

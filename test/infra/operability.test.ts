@@ -194,8 +194,9 @@ describe('hardening', () => {
     for (const consumer of QUEUE_CONSUMERS) {
       const definition = QUEUES.find((q) => q.id === consumer.queue)!;
       const fn = resources(acme.template)[logicalId(acme.stack.consumers.functions.get(consumer.id)!)]!;
-      expect(fn.Properties!.Timeout).toBe(QUEUE_CONSUMER_TIMEOUT.toSeconds());
-      expect(definition.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * QUEUE_CONSUMER_TIMEOUT.toSeconds());
+      const timeout = consumer.timeoutSeconds ?? QUEUE_CONSUMER_TIMEOUT.toSeconds();
+      expect(fn.Properties!.Timeout).toBe(timeout);
+      expect(definition.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * timeout);
     }
     for (const [id, queue] of ofType(acme.template, 'AWS::SQS::Queue')) {
       expect({ id, retention: queue.Properties!.MessageRetentionPeriod }).toEqual({ id, retention: 14 * 24 * 3600 });

@@ -56,6 +56,11 @@ const ALLOWED: Record<string, Partial<Record<Caller, number>>> = {
   'POST /admin/orders/{orderId}/fulfillment': { admin: 400 },
   'POST /admin/orders/{orderId}/delivered': { admin: 404 },
   'POST /admin/orders/{orderId}/refund': { admin: 404 },
+  'POST /admin/webhooks': { admin: 400 },
+  'GET /admin/webhooks': { admin: 200 },
+  'DELETE /admin/webhooks/{id}': { admin: 404 },
+  'GET /admin/webhooks/{id}/deliveries': { admin: 404 },
+  'POST /admin/webhooks/{id}/deliveries/{deliveryId}/replay': { admin: 404 },
 
   'GET /cart': { A: 200, B: 200, admin: 200 },
   'POST /cart/items': { A: 400, B: 400, admin: 400 },
@@ -123,7 +128,7 @@ beforeAll(async () => {
 function pathFor(route: RouteDefinition): string {
   const ids: Record<string, string> =
     route.auth === 'admin'
-      ? { productId: 'prd_matrix', sku: 'MATRIX-NOBODY', orderId: 'ord_matrix' }
+      ? { productId: 'prd_matrix', sku: 'MATRIX-NOBODY', orderId: 'ord_matrix', id: 'whk_matrix', deliveryId: 'dlv_matrix' }
       : { productId: a.productId, sku: a.sku, id: route.path.startsWith('/me/addresses') ? a.addressId : a.cardId, orderId: a.orderId };
   const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(ids[name]!));
   return route.path === '/search' ? `${path}?q=matrix` : path;

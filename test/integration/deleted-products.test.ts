@@ -37,7 +37,7 @@ describe('a product deleted while a cart holds it', () => {
     expect(cart.items.find((i: { sku: string }) => i.sku === sku)).toMatchObject({ quantity: 2, unavailable: true });
     expect(cart.subtotal).toEqual({ amount: 300, currency: 'USD' });
     expect(stockWhileInCart.status).toBe(200);
-    expect(stockWhileInCart.body).toEqual({ sku, total: 10, available: 8, held: 2, reserved: 0, sold: 0 });
+    expect(stockWhileInCart.body).toEqual({ sku, total: 10, available: 8, held: 2, reserved: 0, sold: 0, shards: 1 });
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'PRODUCT_UNAVAILABLE', details: [{ sku, productId }] });
     expect(released).toEqual({ sku, total: 10, available: 10, held: 0, reserved: 0, sold: 0 });
@@ -56,7 +56,7 @@ describe('a product deleted while a cart holds it', () => {
     const writtenOff = await api.put(`/admin/inventory/${sku}`, { token: admin, body: { total: 2 } });
 
     expect(writtenOff.status).toBe(200);
-    expect(writtenOff.body).toEqual({ sku, total: 2, available: 0, held: 2, reserved: 0, sold: 0 });
+    expect(writtenOff.body).toEqual({ sku, total: 2, available: 0, held: 2, reserved: 0, sold: 0, shards: 1 });
     expect(invariantViolations(writtenOff.body)).toEqual([]);
   }, 60_000);
 });

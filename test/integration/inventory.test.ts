@@ -12,7 +12,7 @@ describe('GET /admin/inventory/{sku}', () => {
     const unknown = await api.get('/admin/inventory/NO-SUCH-SKU-7', { token: admin });
 
     expect(known.status).toBe(200);
-    expect(known.body).toEqual({ sku, total: 0, available: 0, held: 0, reserved: 0, sold: 0 });
+    expect(known.body).toEqual({ sku, total: 0, available: 0, held: 0, reserved: 0, sold: 0, shards: 1 });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('NOT_FOUND');
   });
@@ -28,8 +28,8 @@ describe('PUT /admin/inventory/{sku}', () => {
     const shrunk = await api.put(`/admin/inventory/${sku}`, { token: admin, body: { total: 4 } });
 
     expect(grown.status).toBe(200);
-    expect(grown.body).toEqual({ sku, total: 25, available: 21, held: 4, reserved: 0, sold: 0 });
-    expect(shrunk.body).toEqual({ sku, total: 4, available: 0, held: 4, reserved: 0, sold: 0 });
+    expect(grown.body).toEqual({ sku, total: 25, available: 21, held: 4, reserved: 0, sold: 0, shards: 1 });
+    expect(shrunk.body).toEqual({ sku, total: 4, available: 0, held: 4, reserved: 0, sold: 0, shards: 1 });
   });
 
   it('refuses a total below the held units with 409 and changes nothing', async () => {
@@ -50,7 +50,7 @@ describe('PUT /admin/inventory/{sku}', () => {
     const sku = await createSku(api, 1);
     const admin = await api.adminToken();
 
-    for (const body of [{ total: -1 }, { total: 2.5 }, { total: '3' }, {}]) {
+    for (const body of [{ total: -1 }, { total: 2.5 }, { total: '3' }, {}, { total: 5, shards: 0 }, { total: 5, shards: 33 }, { total: 5, shards: 1.5 }]) {
       const res = await api.put(`/admin/inventory/${sku}`, { token: admin, body });
       expect(res.status).toBe(400);
     }
@@ -67,8 +67,8 @@ describe('POST /admin/inventory/{sku}/adjust', () => {
     const writtenOff = await api.post(`/admin/inventory/${sku}/adjust`, { token: admin, body: { delta: -7 } });
 
     expect(restocked.status).toBe(200);
-    expect(restocked.body).toEqual({ sku, total: 12, available: 12, held: 0, reserved: 0, sold: 0 });
-    expect(writtenOff.body).toEqual({ sku, total: 5, available: 0, held: 5, reserved: 0, sold: 0 });
+    expect(restocked.body).toEqual({ sku, total: 12, available: 12, held: 0, reserved: 0, sold: 0, shards: 1 });
+    expect(writtenOff.body).toEqual({ sku, total: 5, available: 0, held: 5, reserved: 0, sold: 0, shards: 1 });
   });
 
   it('refuses to take available below zero with 409', async () => {

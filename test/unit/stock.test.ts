@@ -5,8 +5,9 @@ import {
   InventoryBelowCommitted,
   invariantViolations,
   isBalanced,
-  setTotalMove,
+  planShardTotals,
   stockMoves,
+  sumLevels,
   type StockLevels,
 } from '../../functions/domain/stock';
 
@@ -58,14 +59,14 @@ describe('invariant checks', () => {
 describe('setting the total', () => {
   const committed = levels({ total: 10, available: 4, held: 3, reserved: 2, sold: 1 });
 
-  it('moves total and available by the same delta', () => {
-    expect(setTotalMove('MUG', committed, 8)).toEqual({ total: -2, available: -2 });
-    expect(setTotalMove('MUG', committed, 20)).toEqual({ total: 10, available: 10 });
+  it('sets the total of an unsharded SKU, its available following', () => {
+    expect(planShardTotals('MUG', [committed], 8, 1)).toEqual([8]);
+    expect(planShardTotals('MUG', [committed], 20, 1)).toEqual([20]);
   });
 
   it('refuses a total below the held, reserved and sold units with the numbers in details', () => {
-    expect(setTotalMove('MUG', committed, 6)).toEqual({ total: -4, available: -4 });
-    const refuse = () => setTotalMove('MUG', committed, 5);
+    expect(planShardTotals('MUG', [committed], 6, 1)).toEqual([6]);
+    const refuse = () => planShardTotals('MUG', [committed], 5, 1);
     expect(refuse).toThrow(InventoryBelowCommitted);
     try {
       refuse();
@@ -75,5 +76,32 @@ describe('setting the total', () => {
         { sku: 'MUG', requestedTotal: 5, committed: 6, held: 3, reserved: 2, sold: 1 },
       ]);
     }
+  });
+});
+
+describe('sharded stock plans', () => {
+  const shardOf = (total: number, held: number, sold = 0) => ({ total, available: total - held - sold, held, reserved: 0, sold });
+
+  it('keeps every shard its committed units and spreads the shelf over the active shards', () => {
+    const totals = planShardTotals('SKU', [shardOf(20, 10)], 40, 4);
+
+    expect(totals).toEqual([10 + 8, 8, 7, 7]);
+  });
+
+  it('leaves a shard beyond the new count only its committed units', () => {
+    const totals = planShardTotals('SKU', [shardOf(10, 2), shardOf(10, 3, 1), shardOf(10, 0)], 30, 1);
+
+    expect(totals).toEqual([2 + 24, 4, 0]);
+  });
+
+  it('refuses a total below the committed units of all shards', () => {
+    expect(() => planShardTotals('SKU', [shardOf(10, 6), shardOf(10, 5)], 10, 2)).toThrow(InventoryBelowCommitted);
+  });
+
+  it('sums shards that each keep the invariant into levels that keep it', () => {
+    const sum = sumLevels([shardOf(10, 2), shardOf(5, 1, 3)]);
+
+    expect(sum).toEqual({ total: 15, available: 9, held: 3, reserved: 0, sold: 3 });
+    expect(invariantViolations(sum)).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import type { OrderSummary, OrderUnits, PaymentAuditReport, StockAuditReport } f
 import { addOrderUnits, CHARGED_ORDER_STATUSES, RESERVING_STATUSES, SELLING_STATUSES } from '../../domain/audit';
 import type { OrderStatus } from '../../domain/order';
 import { auditKeys, cartKeys, orderKeys, type IndexPartition } from './keys';
+import { stockLayoutOf } from './stock-repository';
 import { batchGet, entityTag, getItem, isConditionFailure, putItem, queryIndex, updateItem } from './table';
 
 type Item = Record<string, any>;
@@ -51,10 +52,13 @@ export async function unitsInOrders(): Promise<Map<string, OrderUnits>> {
   return units;
 }
 
-/** The units the SKU's cart lines hold: live ones and expired ones not yet released alike. */
+/** The units the SKU's cart lines hold on every stock shard: live ones and expired ones not yet released alike. */
 export async function heldUnitsOf(sku: string): Promise<number> {
   let held = 0;
-  for await (const line of indexItems(cartKeys.holdsOfSku(sku), ['entity', 'quantity'])) if (line.entity === 'CART_ITEM') held += line.quantity as number;
+  const { slots } = await stockLayoutOf(sku); // every shard that ever had units, active or not
+  for (let shard = 0; shard < slots; shard++) {
+    for await (const line of indexItems(cartKeys.holdsOfSku(sku, shard), ['entity', 'quantity'])) if (line.entity === 'CART_ITEM') held += line.quantity as number;
+  }
   return held;
 }
 

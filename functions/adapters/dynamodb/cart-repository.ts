@@ -29,7 +29,7 @@ import { stockMoves } from '../../domain/stock';
 import type { StockMovement } from '../../domain/stock-ledger';
 import { env } from '../../shared/env';
 import { cartKeys, HOLD_EXPIRY_SHARDS, type IndexPartition } from './keys';
-import { applyStockMoveOnce, getSkuInfo, getSkuInfos, getStock, stockMoveUpdate } from './stock-repository';
+import { applyStockMoveOnce, getSkuInfo, getSkuInfos, stockLayoutOf, STOCK_SHORT, stockMoveUpdate, takeFromShard } from './stock-repository';
 import {
   cancellationCodes,
   entityTag,
@@ -132,7 +132,7 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
   try {
     await transactWrite([
       holdDelete(hold, options.expiredBy ? { expiredBy: options.expiredBy } : {}),
-      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement(options.expiredBy ? 'hold-expiry' : 'hold-release', hold)),
+      stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement(options.expiredBy ? 'hold-expiry' : 'hold-release', hold), { shard: hold.stockShard }),
     ]);
     // Every expiry the sweeper, an add or a checkout finds is released here, once (the TTL's: release-expired-holds).
     if (options.expiredBy) countBusinessEvent('holdsExpired');
@@ -149,7 +149,7 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
  * this removal was already handled (a redelivered stream record).
  */
 export function releaseRemovedHold(hold: Hold): Promise<boolean> {
-  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement('hold-expiry', hold));
+  return applyStockMoveOnce(`hold-expired:${hold.holdId}`, hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement('hold-expiry', hold), hold.stockShard);
 }
 
 /**
@@ -158,7 +158,7 @@ export function releaseRemovedHold(hold: Hold): Promise<boolean> {
  * send them together with transactWrite; a cancelled first item means the cart changed.
  */
 export function holdToReservationItems(hold: Hold, orderId: string, now = new Date()): TransactItem[] {
-  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId))];
+  return [holdDelete(hold, { liveAt: now }), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId), { shard: hold.stockShard })];
 }
 
 /**
@@ -167,7 +167,7 @@ export function holdToReservationItems(hold: Hold, orderId: string, now = new Da
  * TTL release that got there first makes the first item fail, and the caller re-plans).
  */
 export function lapsedHoldToReservationItems(hold: Hold, orderId: string): TransactItem[] {
-  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId))];
+  return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId), { shard: hold.stockShard })];
 }
 
 /** The scheduled sweep: every expired hold in every expiry shard, each released at most once. */
@@ -184,8 +184,14 @@ export async function sweepExpiredHolds(now = new Date()): Promise<{ found: numb
   return counts.reduce((a, b) => ({ found: a.found + b.found, released: a.released + b.released }), { found: 0, released: 0 });
 }
 
-/** Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released. */
+/**
+ * Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released.
+ * A sharded SKU (a flash sale) releases none inline: there a refusal must stay one failed write
+ * and one read, not a Query per shard on every sold-out request; the sweeper returns its lapsed
+ * holds within one interval (docs/hot-items.md).
+ */
 export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): Promise<number> {
+  if ((await stockLayoutOf(sku)).slots > 1) return 0;
   const expired = await queryAll(expiredIn(cartKeys.holdsOfSku(sku), now), INLINE_RELEASE_LIMIT);
   let released = 0; // one at a time: concurrent transactions on one stock item would only conflict
   for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
@@ -205,15 +211,25 @@ export function holdFromStreamImage(image: Record<string, unknown> | undefined):
 
 /**
  * Writes the line at `quantity` and moves the difference with the stock, in one transaction.
- * Undefined when the line changed since it was read (retry); InsufficientStock when short.
+ * Units taken come from one stock shard (takeFromShard: a new line's from any, a growing line's
+ * from its own); units given back return to the line's shard. Undefined when the line changed
+ * since it was read (retry); InsufficientStock when short.
  */
 async function writeHold(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date, policy: HoldPolicy) {
-  const hold = heldLine(customerId, line, existing, quantity, now, policy);
-  return (await commitHold(hold, existing)) === 'committed' ? hold : undefined;
+  const hold = await commitHoldOnShard((shard) => heldLine(customerId, line, existing, quantity, now, policy, shard), existing);
+  return hold.outcome === 'committed' ? hold.hold : undefined;
 }
 
-/** The line as it is to be written: `quantity` units, its hold renewed at `now` within the policy. */
-export function heldLine(customerId: string, line: LineInfo, existing: Hold | undefined, quantity: number, now: Date, policy: HoldPolicy): Hold {
+/** The line as it is to be written: `quantity` units on stock shard `stockShard`, its hold renewed at `now` within the policy. */
+export function heldLine(
+  customerId: string,
+  line: LineInfo,
+  existing: Hold | undefined,
+  quantity: number,
+  now: Date,
+  policy: HoldPolicy,
+  stockShard = existing?.stockShard ?? 0,
+): Hold {
   const { holdExpiresAt } = holdExpiry(now, policy, existing?.createdAt);
   return {
     customerId,
@@ -227,20 +243,41 @@ export function heldLine(customerId: string, line: LineInfo, existing: Hold | un
     holdExpiresAt,
     createdAt: existing?.createdAt ?? now.toISOString(),
     updatedAt: now.toISOString(),
+    ...(stockShard ? { stockShard } : {}),
   };
 }
 
+/** What committing a line came to: the line as written, or why it was not. */
+export type HoldCommit = { readonly outcome: 'committed'; readonly hold: Hold } | { readonly outcome: 'moved' | 'extra-refused' };
+
 /**
- * Commits `hold` over `existing` (the revision read) and moves the difference with the stock, in
- * one transaction, with `extra` last (e.g. the idempotency record). 'moved' when the line changed
- * since it was read (read again and retry), 'extra-refused' when the extra item's condition
- * failed; InsufficientStock when the stock is short.
+ * Commits the line that `holdOn(shard)` builds over `existing` (the revision read), its added
+ * units taken from one stock shard (takeFromShard: a new line's from any, a growing line's from
+ * its own), units given back returned to the line's shard; `extra` goes last in the transaction
+ * (e.g. the idempotency record). 'moved' when the line changed since it was read (read again and
+ * retry), 'extra-refused' when the extra item's condition failed; InsufficientStock when short.
  */
-export async function commitHold(hold: Hold, existing: Hold | undefined, extra?: TransactItem): Promise<'committed' | 'moved' | 'extra-refused'> {
-  const delta = holdDelta(existing, hold.quantity);
+export async function commitHoldOnShard(holdOn: (shard: number) => Hold, existing: Hold | undefined, extra?: TransactItem): Promise<HoldCommit> {
+  const ownShard = existing?.stockShard ?? 0;
+  const { sku, quantity } = holdOn(ownShard);
+  const delta = holdDelta(existing, quantity);
+  const commit = async (shard: number): Promise<HoldCommit | typeof STOCK_SHORT> => {
+    const hold = holdOn(shard);
+    const outcome = await commitHold(hold, existing, delta, extra);
+    if (outcome === STOCK_SHORT) return STOCK_SHORT;
+    return outcome === 'committed' ? { outcome, hold } : { outcome };
+  };
+  const result = delta > 0 ? await takeFromShard(sku, delta, commit, existing ? ownShard : undefined) : await commit(ownShard);
+  if (result === STOCK_SHORT) throw new Error(`Giving units back cannot be short of stock (${sku})`);
+  return result;
+}
+
+/** The line's Put and its stock move on the hold's shard; STOCK_SHORT when that shard lacked the units. */
+async function commitHold(hold: Hold, existing: Hold | undefined, delta: number, extra?: TransactItem) {
   const items: TransactItem[] = [holdPut(hold, existing)];
-  if (delta > 0) items.push(stockMoveUpdate(hold.sku, stockMoves.hold(delta), lineMovement('hold', hold)));
-  if (delta < 0) items.push(stockMoveUpdate(hold.sku, stockMoves.releaseHold(-delta), lineMovement('hold-release', hold)));
+  const shard = hold.stockShard;
+  if (delta > 0) items.push(stockMoveUpdate(hold.sku, stockMoves.hold(delta), lineMovement('hold', hold), { shard }));
+  if (delta < 0) items.push(stockMoveUpdate(hold.sku, stockMoves.releaseHold(-delta), lineMovement('hold-release', hold), { shard }));
   if (extra) items.push(extra);
   try {
     await transactWrite(items);
@@ -250,9 +287,7 @@ export async function commitHold(hold: Hold, existing: Hold | undefined, extra?:
     if (extra && codes.at(-1) === 'ConditionalCheckFailed') return 'extra-refused';
     const [lineCode, stockCode] = codes;
     if (lineCode === 'ConditionalCheckFailed') return 'moved';
-    if (stockCode === 'ConditionalCheckFailed' && delta > 0) {
-      throw new InsufficientStock(hold.sku, delta, (await getStock(hold.sku))?.available ?? 0);
-    }
+    if (stockCode === 'ConditionalCheckFailed' && delta > 0) return STOCK_SHORT;
     throw error;
   }
 }
@@ -262,7 +297,7 @@ function holdPut(hold: Hold, existing: Hold | undefined): TransactItem {
   const ttl = Math.ceil(Date.parse(hold.holdExpiresAt) / 1000); // as holdExpiry computes it
   const item = {
     ...cartKeys.item(hold.customerId, hold.sku),
-    ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId),
+    ...cartKeys.skuHoldIndex(hold.sku, hold.holdExpiresAt, hold.customerId, hold.stockShard),
     ...cartKeys.expiryIndex(hold.holdExpiresAt, hold.customerId, hold.sku),
     ...entityTag('CART_ITEM'),
     ...hold,
@@ -342,6 +377,6 @@ export function lineOf(info: SkuInfo): LineInfo {
 }
 
 function toHold(item: Record<string, any>): Hold {
-  const { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt } = item;
-  return { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt };
+  const { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt, stockShard } = item;
+  return { customerId, sku, productId, name, unitPrice, quantity, holdId, rev, holdExpiresAt, createdAt, updatedAt, ...(stockShard ? { stockShard } : {}) };
 }

@@ -13,13 +13,16 @@
  * | search term     | SEARCH#<term[0..2]>     | <term>#<productId>  | -                                | -               | -               |
  * | variant (sku)   | SKU#<sku>               | VARIANT             | -                                | -               |
  * | stock record    | SKU#<sku>               | STOCK               | -                                | -               |
- * | cart item/hold  | CUSTOMER#<sub>          | CART#<sku>          | HOLDS#<sku> / <expiresAt>#<sub>  | HOLD_EXPIRY#<0..9> / <expiresAt>#<sub>#<sku> |
+ * | stock shard 1+  | STOCK_SHARD#<sku>#<i>   | STOCK               | -                                | -               |
+ * | cart item/hold  | CUSTOMER#<sub>          | CART#<sku>          | HOLDS#<sku>[#<shard>] / <expiresAt>#<sub> | HOLD_EXPIRY#<0..9> / <expiresAt>#<sub>#<sku> |
  * | stock op marker | STOCK_OP#<opId>         | APPLIED             | -                                | -               |
  * | ledger entry    | LEDGER#<sku>            | <at>#<sequence>     | -                                | -               |
  * | stocked sku     | STOCKED_SKUS            | <sku>               | -                                | -               |
  * | audit run       | AUDIT                   | STOCK / PAYMENTS    | -                                | -               |
  * | customer        | CUSTOMER#<sub>          | PROFILE             | -                                | -               |
  * | address         | CUSTOMER#<sub>          | ADDRESS#<addressId> | -                                | -               |
+ * | webhook endpoint| WEBHOOKS                | ENDPOINT#<id>       | -                                | -               |
+ * | webhook delivery| WEBHOOK#<id>            | DELIVERY#<deliveryId> | -                              | -               |
  *
  * A query of an index is declared here too, as a named access pattern ({ index, partition }),
  * so the index an entity is found through is written once, next to the keys that put it there.
@@ -72,11 +75,16 @@ export const searchKeys = {
  * Variant by SKU: { productId, productName, variantName, options, price }, written in the same
  * transaction as its product; its conditional put keeps SKUs unique across the catalog.
  * The stock record sits in the same partition: { total, available, held, reserved, sold, version }.
- * Access patterns: resolve a SKU to its product and price (carts, checkout); read and move stock.
+ * It is also shard 0 of the SKU's stock and carries the layout { shards (active), shardSlots
+ * (shard records that exist), layoutVersion }. Shards 1.. of a hot SKU each have a partition of
+ * their own (the point of sharding: one item, one partition's write budget).
+ * Access patterns: resolve a SKU to its product and price (carts, checkout); read and move stock
+ * (one shard per move); read the SKU's stock (GetItem shard 0, BatchGet shards 1..slots−1, sum).
  */
 export const skuKeys = {
   variant: (sku: string) => ({ pk: `SKU#${sku}`, sk: 'VARIANT' }),
   stock: (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' }),
+  stockShard: (sku: string, shard: number) => (shard === 0 ? skuKeys.stock(sku) : { pk: `STOCK_SHARD#${sku}#${shard}`, sk: 'STOCK' }),
 };
 
 /**
@@ -90,7 +98,7 @@ export const skuKeys = {
  * |-------------------------------------------|------------------------------------------------------------|
  * | the caller's cart                         | Query pk = CUSTOMER#<sub>, sk begins_with CART#            |
  * | one cart line (add/change/remove)         | GetItem pk/sk (consistent), conditional writes on `rev`     |
- * | expired holds of one SKU (add finds short)| Query gsi1 HOLDS#<sku>, gsi1sk < now                        |
+ * | expired holds of one SKU (add finds short)| Query gsi1 HOLDS#<sku>, gsi1sk < now (unsharded SKUs only) |
  * | every expired hold (sweeper)              | Query gsi2 HOLD_EXPIRY#<shard> for each shard, gsi2sk < now |
  */
 export const HOLD_EXPIRY_SHARDS = 10;
@@ -99,17 +107,19 @@ export const cartKeys = {
   item: (customerId: string, sku: string) => ({ pk: `CUSTOMER#${customerId}`, sk: `CART#${sku}` }),
   partition: (customerId: string) => `CUSTOMER#${customerId}`,
   ITEM_PREFIX: 'CART#',
-  skuHoldIndex: (sku: string, expiresAt: string, customerId: string) => ({
-    gsi1pk: cartKeys.skuHoldPartition(sku),
+  // Per stock shard, so a sharded SKU's hold writes spread over as many index partitions as stock
+  // items instead of capping the SKU at one index partition's write budget.
+  skuHoldIndex: (sku: string, expiresAt: string, customerId: string, stockShard = 0) => ({
+    gsi1pk: cartKeys.skuHoldPartition(sku, stockShard),
     gsi1sk: `${expiresAt}#${customerId}`,
   }),
-  skuHoldPartition: (sku: string) => `HOLDS#${sku}`,
+  skuHoldPartition: (sku: string, stockShard = 0) => (stockShard === 0 ? `HOLDS#${sku}` : `HOLDS#${sku}#${stockShard}`),
   expiryIndex: (expiresAt: string, customerId: string, sku: string) => ({
     gsi2pk: cartKeys.expiryPartition(expiryShardOf(`${customerId}#${sku}`)),
     gsi2sk: `${expiresAt}#${customerId}#${sku}`,
   }),
   expiryPartition: (shard: number) => `HOLD_EXPIRY#${shard}`,
-  holdsOfSku: (sku: string): IndexPartition => ({ index: 'gsi1', partition: cartKeys.skuHoldPartition(sku) }),
+  holdsOfSku: (sku: string, stockShard = 0): IndexPartition => ({ index: 'gsi1', partition: cartKeys.skuHoldPartition(sku, stockShard) }),
   holdsExpiringInShard: (shard: number): IndexPartition => ({ index: 'gsi2', partition: cartKeys.expiryPartition(shard) }),
 };
 
@@ -202,4 +212,26 @@ export const ledgerKeys = {
  */
 export const auditKeys = {
   lastRun: (job: 'STOCK' | 'PAYMENTS') => ({ pk: 'AUDIT', sk: job }),
+};
+
+/**
+ * Merchant webhooks. Endpoints { id, url, events, secret, createdAt } share one partition: a
+ * stage has a handful, and every order event reads them all. Each endpoint's deliveries
+ * { eventId, type, status, event, attempts } live in its own partition; delivery ids start with
+ * the event time, so the partition reads newest first. Deliveries expire through the TTL.
+ * Access patterns:
+ * | pattern                                   | how                                                        |
+ * |-------------------------------------------|------------------------------------------------------------|
+ * | every endpoint (list, fan-out of an event)| Query pk = WEBHOOKS, sk begins_with ENDPOINT#               |
+ * | one endpoint (delivery, delete)           | GetItem / DeleteItem pk/sk                                 |
+ * | an endpoint's deliveries, newest first    | Query pk = WEBHOOK#<id>, sk begins_with DELIVERY#, backwards |
+ * | one delivery (attempt, replay)            | GetItem / UpdateItem pk/sk                                 |
+ */
+export const webhookKeys = {
+  endpoint: (id: string) => ({ pk: webhookKeys.ENDPOINTS, sk: `${webhookKeys.ENDPOINT_PREFIX}${id}` }),
+  ENDPOINTS: 'WEBHOOKS',
+  ENDPOINT_PREFIX: 'ENDPOINT#',
+  delivery: (endpointId: string, deliveryId: string) => ({ pk: webhookKeys.deliveries(endpointId), sk: `${webhookKeys.DELIVERY_PREFIX}${deliveryId}` }),
+  deliveries: (endpointId: string) => `WEBHOOK#${endpointId}`,
+  DELIVERY_PREFIX: 'DELIVERY#',
 };

@@ -138,7 +138,8 @@ export async function commitCheckout(order: Order, lines: readonly ReservedLine[
 function reservationItems({ hold, from }: ReservedLine, orderId: string, now: Date): TransactItem[] {
   if (from === 'live-hold') return holdToReservationItems(hold, orderId, now);
   if (from === 'lapsed-hold') return lapsedHoldToReservationItems(hold, orderId);
-  return [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), lineMovement('reservation', hold, orderId))];
+  // Back from the shard its hold was released to (a shard since emptied refuses it: 409 'short').
+  return [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), lineMovement('reservation', hold, orderId), { shard: hold.stockShard })];
 }
 
 /** True when a stream image or stored item is an order (and not another entity of the table). */

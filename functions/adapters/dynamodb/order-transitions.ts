@@ -12,7 +12,7 @@
  */
 import {
   planTransition,
-  quantitiesBySku,
+  quantitiesByStockShard,
   tokensConsumedBy,
   WAITING_STATUS,
   type Order,
@@ -79,10 +79,10 @@ export async function transitionOrder(
     const plan = planTransition(order, to, options);
     if (plan.kind === 'noop') return order;
     const now = new Date().toISOString();
-    const lines = [...quantitiesBySku(plan.move ? order.items : [])];
+    const lines = quantitiesByStockShard(plan.move ? order.items : []);
     if (lines.length > MAX_SKUS_PER_ORDER) throw new Error(`Order ${orderId} has more than ${MAX_SKUS_PER_ORDER} SKUs`);
     const movement = { kind: ORDER_MOVEMENTS[to], cause: { orderId } } as const;
-    const stockItems = lines.map(([sku, quantity]) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity), movement));
+    const stockItems = lines.map(({ sku, shard, quantity }) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity), movement, { shard }));
     try {
       await transactWrite([orderUpdate(order, plan.from, to, patch, now), ...stockItems]);
       countOrderTransition(to, patch.payment?.status, order.correlationId);
@@ -96,7 +96,7 @@ export async function transitionOrder(
         throw error;
       }
       const refused = stockCodes.findIndex((code) => code === 'ConditionalCheckFailed');
-      if (refused >= 0) throw stockRefusal(lines[refused]![0], plan.move!, lines[refused]![1]);
+      if (refused >= 0) throw stockRefusal(lines[refused]!.sku, plan.move!, lines[refused]!.quantity);
       throw error;
     }
   }

@@ -20,6 +20,7 @@ import {
 } from '../../domain/catalog';
 import { NotFound, VersionConflict } from '../../domain/errors';
 import { productKeys, skuKeys } from './keys';
+import { getStockLevels } from './stock-repository';
 import { batchGet, cancellationCodes, entityTag, getItem, isEntity, queryIndex, streamImageItem, transactWrite, type TransactItem } from './table';
 import type { Page } from '../../domain/page';
 
@@ -58,10 +59,13 @@ export async function listProducts({ limit, cursor }: ListProductsQuery): Promis
 export async function getProducts(productIds: readonly string[]): Promise<Product[]> {
   const ids = [...new Set(productIds.filter(isProductId))];
   const hinted = [...new Set(ids.flatMap((id) => knownSkus.get(id) ?? []))];
-  const items = await batchGet([...ids.map(productKeys.product), ...hinted.map(skuKeys.stock)], { attributes: [...PRODUCT_ATTRIBUTES, 'available'] });
+  const items = await batchGet([...ids.map(productKeys.product), ...hinted.map(skuKeys.stock)], { attributes: [...PRODUCT_ATTRIBUTES, 'available', 'shardSlots'] });
   const products = items.filter((item) => isEntity(item, 'PRODUCT')).map(toStored);
-  const available = new Map(items.filter((item) => isEntity(item, 'STOCK')).map((item) => [item.sku as string, Number(item.available ?? 0)]));
-  const unknown = products.flatMap((p) => p.variants.map((v) => v.sku)).filter((sku) => !hinted.includes(sku));
+  const stock = items.filter((item) => isEntity(item, 'STOCK'));
+  // A sharded SKU's first record holds only its own shard's units: those SKUs are summed below.
+  const sharded = new Set(stock.filter((item) => Number(item.shardSlots ?? 1) > 1).map((item) => item.sku as string));
+  const available = new Map(stock.filter((item) => !sharded.has(item.sku as string)).map((item) => [item.sku as string, Number(item.available ?? 0)]));
+  const unknown = products.flatMap((p) => p.variants.map((v) => v.sku)).filter((sku) => !hinted.includes(sku) || sharded.has(sku));
   for (const [sku, units] of await availability(unknown)) available.set(sku, units);
   for (const product of products) remember(product);
   return products.map((p) => withAvailability(p, available));
@@ -158,13 +162,12 @@ export async function deleteProduct(productId: string, attempt = 1): Promise<voi
  */
 async function requireSettledStock(skus: string[]): Promise<void> {
   if (skus.length === 0) return;
-  const items = await batchGet(skus.flatMap((sku) => [skuKeys.variant(sku), skuKeys.stock(sku)]), { consistent: true });
-  const found = new Map(items.map((item) => [`${item.pk as string}/${item.sk as string}`, item]));
-  const at = (key: { pk: string; sk: string }) => found.get(`${key.pk}/${key.sk}`);
+  const [variants, stocks] = await Promise.all([batchGet(skus.map(skuKeys.variant), { consistent: true }), getStockLevels(skus, { consistent: true })]);
+  const inCatalog = new Set(variants.map((item) => item.sku as string));
   const inUse = skus.flatMap((sku) => {
-    if (at(skuKeys.variant(sku))) return []; // in the catalog: the transaction decides (own SKU, or SKU_TAKEN)
-    const stock = at(skuKeys.stock(sku));
-    const [held, reserved] = [Number(stock?.held ?? 0), Number(stock?.reserved ?? 0)];
+    if (inCatalog.has(sku)) return []; // in the catalog: the transaction decides (own SKU, or SKU_TAKEN)
+    const stock = stocks.get(sku);
+    const [held, reserved] = [stock?.held ?? 0, stock?.reserved ?? 0];
     return held + reserved > 0 ? [{ sku, held, reserved }] : [];
   });
   if (inUse.length) throw new SkuStockInUse(inUse);
@@ -251,13 +254,11 @@ async function withStock(products: StoredProduct[]): Promise<Product[]> {
   return products.map((p) => withAvailability(p, available));
 }
 
-/** Units available per SKU, from its stock record (SKUs without one are absent). */
+/** Units available per SKU, summed over a sharded SKU's shards (SKUs without stock are absent). */
 async function availability(skus: readonly string[]): Promise<Map<string, number>> {
   if (skus.length === 0) return new Map();
-  const unique = [...new Set(skus)];
-  const skuByPk = new Map(unique.map((sku) => [skuKeys.stock(sku).pk, sku]));
-  const records = await batchGet(unique.map(skuKeys.stock), { attributes: ['pk', 'available'] });
-  return new Map(records.map((r) => [skuByPk.get(r.pk as string)!, Number(r.available ?? 0)]));
+  const levels = await getStockLevels(skus);
+  return new Map([...levels].map(([sku, stock]) => [sku, stock.available]));
 }
 
 /** The product in a table-stream image (NewImage / OldImage), or undefined for any other entity. */

@@ -72,7 +72,9 @@ export type Entity =
   | 'ADDRESS'
   | 'LEDGER_ENTRY'
   | 'STOCKED_SKU'
-  | 'AUDIT_RUN';
+  | 'AUDIT_RUN'
+  | 'WEBHOOK_ENDPOINT'
+  | 'WEBHOOK_DELIVERY';
 
 /** The tag to spread into an item: `{ ...keys, ...entityTag('ORDER'), ...fields }`. */
 export function entityTag(entity: Entity): { readonly entity: Entity } {

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueId } from '../../../lib/consumers';
 import { env } from '../../shared/env';
 import { correlationAttributes } from '../../shared/observability';
@@ -45,4 +45,14 @@ export async function sendJsonBatch(queue: QueueId, messages: readonly OutgoingM
     );
     if (Failed.length) throw new Error(`SQS refused ${Failed.length} message(s): ${Failed.map((f) => f.Code).join(', ')}`);
   }
+}
+
+/**
+ * Hides a received message for `seconds` (SQS allows up to 12 h): a consumer's backoff, after
+ * which the message comes back with its receive count one higher.
+ */
+export async function delayRedelivery(queue: QueueId, receiptHandle: string, seconds: number): Promise<void> {
+  await sqs.send(
+    new ChangeMessageVisibilityCommand({ QueueUrl: env.queueUrl(queue), ReceiptHandle: receiptHandle, VisibilityTimeout: Math.min(Math.ceil(seconds), 43_200) }),
+  );
 }
