@@ -354,7 +354,7 @@ export function toOrderView(order: Order): OrderView {
     shippingAddress,
     payment: {
       status: payment.status,
-      paymentIntentId: payment.paymentIntentId,
+      paymentIntentId: payment.paymentIntentId ?? null, // an order whose intent id was never saved has none stored
       ...(payment.declineCode ? { declineCode: payment.declineCode } : {}),
     },
     ...(fulfillment ? { fulfillment: { carrier: fulfillment.carrier, trackingNumber: fulfillment.trackingNumber } } : {}),
