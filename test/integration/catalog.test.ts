@@ -46,7 +46,14 @@ describe('GET /products', () => {
   });
 
   it('shows seeded products with variants, prices and availability', async () => {
-    const { items } = (await api.route('list-products', { query: { limit: 100 } })).expectStatus(200);
+    // Newest first, and the other suites add products to the same stack: page to the seeded ones.
+    const items = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = (await api.route('list-products', { query: { limit: 100, ...(cursor ? { cursor } : {}) } })).expectStatus(200);
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && !items.some((p) => p.name === 'Classic Crew T-Shirt'));
     const tee = items.find((p) => p.name === 'Classic Crew T-Shirt')!;
 
     expect(tee).toMatchObject({ id: expect.stringMatching(/^prd_/), version: 1, tags: expect.arrayContaining(['apparel']) });
