@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,7 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { QueueConsumer, ScheduledJob, StreamConsumer } from '../consumers';
 import type { Queues } from './queues';
 import type { ServiceFunctions } from './service-functions';
@@ -57,15 +57,21 @@ export const QUEUE_CONSUMER_TIMEOUT = Duration.seconds(10);
 /**
  * The event-driven functions from lib/consumers.ts: table-stream consumers, SQS queue consumers
  * and scheduled jobs, each one function from the shared factory with its event source.
+ *
+ * A nested stack of its own, as the route functions have theirs (lib/constructs/http-api.ts):
+ * a consumer costs about 11 resources (function, log group, version, alias, role, policy, event
+ * source or schedule, alarms, deployment group), which the parent stack cannot keep finding
+ * room for under CloudFormation's 500. The table and the queues they read stay in the parent,
+ * as does the dashboard; the consumers' alarms and deployment groups come here with them.
  */
-export class EventConsumers extends Construct {
+export class EventConsumers extends NestedStack {
   /** The consumer and job functions, by their id in lib/consumers.ts. */
   readonly functions = new Map<string, NodejsFunction>();
   /** Where stream batches go after their retries run out; created with the first stream consumer. */
   private streamFailures?: Queue;
 
   constructor(scope: Construct, id: string, private readonly props: EventConsumersProps) {
-    super(scope, id);
+    super(scope, id, { description: 'Crowdstart event consumers: table-stream and queue consumers, scheduled jobs' });
     for (const consumer of props.streamConsumers ?? []) this.addStreamConsumer(consumer);
     for (const consumer of props.queueConsumers ?? []) this.addQueueConsumer(consumer);
     for (const job of props.scheduledJobs ?? []) this.addScheduledJob(job);

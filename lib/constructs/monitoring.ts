@@ -93,6 +93,8 @@ export class Monitoring extends Construct {
   private readonly errorsAlarms = new Map<IFunction, Alarm>();
   /** The alarms about the stage as a whole (not one function's), shown on the dashboard. */
   private readonly stageAlarms: Alarm[] = [];
+  /** Where the alarms of a nested stack's functions go, by stack. */
+  private readonly nestedScopes = new Map<Stack, Construct>();
 
   constructor(scope: Construct, id: string, private readonly props: MonitoringProps) {
     super(scope, id);
@@ -130,7 +132,7 @@ export class Monitoring extends Construct {
           metric: alias.metricErrors({ period: MINUTE, statistic: 'Sum' }),
           threshold: 1,
           datapoints: [2, 3],
-          perFunction: true,
+          of: fn,
         }),
       );
       // A function with a reservation throttles at its own ceiling; the others only when the
@@ -141,7 +143,7 @@ export class Monitoring extends Construct {
         description: `${fn.node.path} was throttled: it needs more than its ${reservedConcurrency} reserved executions`,
         metric: alias.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
-        perFunction: true,
+        of: fn,
       });
     }
     this.alarm('AccountThrottlesAlarm', {
@@ -165,6 +167,7 @@ export class Monitoring extends Construct {
         metric: fn.metric('IteratorAge', { period: MINUTE, statistic: 'Maximum' }),
         threshold: MAX_ITERATOR_AGE.toMilliseconds(),
         datapoints: [3, 5],
+        of: fn,
       });
     }
 
@@ -209,11 +212,12 @@ export class Monitoring extends Construct {
       comparison?: ComparisonOperator;
       /** [datapoints to alarm, of evaluation periods] */
       datapoints?: [number, number];
-      perFunction?: boolean;
+      /** The function the alarm watches: it is that function's alarm, not the stage's. */
+      of?: IConstruct;
     },
   ): Alarm {
     const [datapointsToAlarm, evaluationPeriods] = options.datapoints ?? [1, 1];
-    const alarm = new Alarm(this, id, {
+    const alarm = new Alarm(options.of ? this.scopeFor(options.of) : this, id, {
       alarmDescription: options.description,
       metric: options.metric,
       threshold: options.threshold,
@@ -223,8 +227,24 @@ export class Monitoring extends Construct {
       // No traffic is no failure; an idle stage stays OK.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    if (!options.perFunction) this.stageAlarms.push(alarm);
+    if (!options.of) this.stageAlarms.push(alarm);
     return alarm;
+  }
+
+  /**
+   * Where a function's alarms go: its own stack. Its deployment group there rolls back on its
+   * errors alarm, and an alarm in the parent watching a nested stack's function would make the
+   * two stacks depend on each other.
+   */
+  private scopeFor(fn: IConstruct): Construct {
+    const stack = Stack.of(fn);
+    if (stack === Stack.of(this)) return this;
+    let scope = this.nestedScopes.get(stack);
+    if (!scope) {
+      scope = new Construct(stack, 'Monitoring');
+      this.nestedScopes.set(stack, scope);
+    }
+    return scope;
   }
 
   private createDashboard(): Dashboard {

@@ -1,13 +1,14 @@
 import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../lib/consumers';
 import { ROUTES, routeId, type RouteResource } from '../../lib/routes';
-import { actionsOfRole, resources, synthTenant, throughParameters } from './support';
+import { actionsOfRole, allResources, resources, synthTenant, throughParameters } from './support';
 
 describe('queues', () => {
-  const { stack, template } = synthTenant('dev');
+  const dev = synthTenant('dev');
+  const { stack, template } = dev;
 
   it('exist for every definition, each with a DLQ after maxReceiveCount failures and an alarm on it', () => {
     // Assess
@@ -21,12 +22,25 @@ describe('queues', () => {
         },
       });
     }
-    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' }, QUEUES.length + (STREAM_CONSUMERS.length ? 1 : 0));
+    // One on each DLQ, and one on the stream consumers' failures queue (in their own stack).
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' }, QUEUES.length);
+    const depthAlarms = allResources(dev).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(depthAlarms).toHaveLength(QUEUES.length + (STREAM_CONSUMERS.length ? 1 : 0));
   });
 });
 
 describe('event consumers', () => {
-  const { template } = synthTenant('dev');
+  const dev = synthTenant('dev');
+  /** The consumers' own nested stack, with the references the parent passes it resolved. */
+  const template = Template.fromJSON(throughParameters(dev, dev.templateOf(dev.stack.consumers), dev.templateOf(dev.stack.consumers).toJSON()) as object);
+
+  it('live in a nested stack of their own', () => {
+    // Assess
+    expect(dev.stack.consumers.nested).toBe(true);
+    for (const fn of dev.stack.consumers.functions.values()) expect(Stack.of(fn)).toBe(dev.stack.consumers);
+    dev.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 0);
+    dev.template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
 
   it('read the table stream with retries, bisection and an SQS on-failure destination', () => {
     // Assess
@@ -40,7 +54,7 @@ describe('event consumers', () => {
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: expect.any(Number),
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^ConsumersStreamFailuresQueue/), 'Arn'] } } },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^StreamFailuresQueue/), 'Arn'] } } },
       });
     }
   });

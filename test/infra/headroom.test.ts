@@ -7,9 +7,14 @@
  *   (function, log group, version, alias, invoke permission, deployment group, and a role and
  *   its policy when no function of that stack uses the same resources), plus 2 outputs there
  *   (function name and alias ARN, which the parent's integration and dashboard read);
- * - a consumer stays in the parent with up to 11: function, log group, version, alias, role,
- *   policy, event source mapping or schedule, errors, throttles and iterator-age alarms, and
- *   its deployment group;
+ * - a consumer puts up to 12 resources in the consumer stack (lib/constructs/event-consumers.ts):
+ *   function, log group, version, alias, role, policy, its errors and throttles alarms and its
+ *   deployment group, then an event source mapping and the iterator-age alarm of a stream
+ *   consumer, or a schedule and the scheduler's role and policy of a job; plus 1 output there
+ *   (its function name, which the dashboard reads) and up to 2 parameters (the ARN and URL of a
+ *   queue it is the first there to read or write);
+ * - a consumer of a new queue brings that queue into the parent: queue, DLQ, their SSL-only
+ *   policies, the dead-letters and message-age alarms (6 resources) and the queue URL output;
  * - a new domain of routes adds its nested stack to the parent: say 6 more domains.
  *
  * All 40 routes may land in one domain, so every route stack needs room for all of them.
@@ -27,14 +32,20 @@ const LIMITS = { resources: 500, parameters: 200, outputs: 200 };
 const CDK_METADATA = 1;
 
 const PARENT_FREE = {
-  resources: MORE_ROUTES * 2 + MORE_CONSUMERS * 11 + MORE_DOMAINS, // 196
-  outputs: 10, // a stack output per new queue, at most
+  resources: MORE_ROUTES * 2 + MORE_CONSUMERS * 6 + MORE_DOMAINS, // 146
+  outputs: MORE_CONSUMERS, // a stack output per new queue, at most
 };
 const ROUTE_STACK_FREE = {
   resources: MORE_ROUTES * 8, // 320
   outputs: MORE_ROUTES * 2, // 80
   parameters: 10, // a new kind of grant adds a reference or two
 };
+const CONSUMER_STACK_FREE = {
+  resources: MORE_CONSUMERS * 12, // 120
+  outputs: MORE_CONSUMERS, // 10
+  parameters: MORE_CONSUMERS * 2, // 20
+};
+const NEEDED = { parent: PARENT_FREE, routes: ROUTE_STACK_FREE, consumers: CONSUMER_STACK_FREE, other: {} };
 
 describe('room to grow', () => {
   it.each([...Object.keys(TENANTS), 'initech'])(`leaves every stack of the %s tenant room for ${MORE_ROUTES} more routes and ${MORE_CONSUMERS} more consumers`, (tenant) => {
@@ -45,7 +56,7 @@ describe('room to grow', () => {
     // Act
     const free = [...templates].map(([s, template]) => {
       const json = template.toJSON();
-      const kind = s === stack ? 'parent' : routeStacks.has(s) ? 'routes' : 'other';
+      const kind: keyof typeof NEEDED = s === stack ? 'parent' : routeStacks.has(s) ? 'routes' : s === stack.consumers ? 'consumers' : 'other';
       return {
         stack: s.node.path,
         kind,
@@ -58,8 +69,9 @@ describe('room to grow', () => {
     // Assess
     expect(free.filter((f) => f.kind === 'other')).toEqual([]); // a new kind of nested stack needs its own budget here
     expect(free.filter((f) => f.kind === 'routes')).toHaveLength(routeStacks.size);
+    expect(free.filter((f) => f.kind === 'consumers')).toHaveLength(1);
     const shortfalls = free.flatMap((f) => {
-      const needed: Partial<Record<keyof typeof LIMITS, number>> = f.kind === 'parent' ? PARENT_FREE : ROUTE_STACK_FREE;
+      const needed: Partial<Record<keyof typeof LIMITS, number>> = NEEDED[f.kind];
       return (Object.keys(LIMITS) as (keyof typeof LIMITS)[])
         .filter((limit) => f[limit] < (needed[limit] ?? 0))
         .map((limit) => `${f.stack}: ${f[limit]} ${limit} free, needs ${needed[limit]}`);

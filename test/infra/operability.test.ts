@@ -1,8 +1,9 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnUserPool } from 'aws-cdk-lib/aws-cognito';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { BUSINESS_METRICS, METRICS_NAMESPACE } from '../../lib/business-metrics';
 import { QUEUE_CONSUMERS, QUEUES, STREAM_CONSUMERS } from '../../lib/consumers';
 import { QUEUE_CONSUMER_TIMEOUT } from '../../lib/constructs/event-consumers';
@@ -12,8 +13,8 @@ import { allResources, resources, synthTenant, throughOutputs, throughParameters
 
 const acme = synthTenant('acme');
 const dev = synthTenant('dev');
-const logicalId = (construct: { node: { defaultChild?: unknown } }, stack = acme.stack) =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+/** A construct's logical id in its own stack's template. */
+const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 const ofType = (template: typeof acme.template, type: string) => Object.entries(resources(template)).filter(([, r]) => r.Type === type);
 /** Resources of a type in every stack of a synthesis, parent and nested. */
 const inEveryStack = (synthesized: typeof acme, type: string) => allResources(synthesized).filter(([, r]) => r.Type === type);
@@ -34,12 +35,13 @@ describe('alarms that reach someone', () => {
 
   it('all notify the topic when they fire and when they clear', () => {
     // Act
-    const alarms = ofType(acme.template, 'AWS::CloudWatch::Alarm');
+    const alarms = inEveryStack(acme, 'AWS::CloudWatch::Alarm');
 
     // Assess
     expect(alarms.length).toBeGreaterThan(20);
-    for (const [id, alarm] of alarms) {
-      expect({ id, actions: alarm.Properties!.AlarmActions, ok: alarm.Properties!.OKActions }).toEqual({
+    for (const [id, alarm, template] of alarms) {
+      const { AlarmActions: actions, OKActions: ok } = throughParameters(acme, template, alarm.Properties) as Record<string, unknown>;
+      expect({ id, actions, ok }).toEqual({
         id,
         actions: [{ Ref: topicId }],
         ok: [{ Ref: topicId }],
@@ -60,7 +62,8 @@ describe('alarms that reach someone', () => {
 
   it("watch every function's errors (routes through the API's 5xx), throttles where reserved and the account's", () => {
     // Prepare
-    const errorDimensions = ofType(acme.template, 'AWS::CloudWatch::Alarm')
+    // Each in its function's own stack, where the function's deployment group reads it.
+    const errorDimensions = inEveryStack(acme, 'AWS::CloudWatch::Alarm')
       .filter(([, a]) => a.Properties!.MetricName === 'Errors')
       .map(([, a]) => a.Properties!.Dimensions);
     const nonRoute = acme.stack.functions.all().filter((fn) => ![...acme.stack.api.routeFunctions.values()].includes(fn.function));
@@ -72,15 +75,17 @@ describe('alarms that reach someone', () => {
     }
     const reserved = acme.stack.functions.all().filter((fn) => fn.reservedConcurrency !== undefined);
     expect(reserved.length).toBe(WORKFLOW_TASKS.filter((t) => t.uses.includes('stripe')).length + acme.stack.consumers.functions.size);
-    acme.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Dimensions: Match.anyValue() }, reserved.length);
+    const throttles = inEveryStack(acme, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === 'Throttles' && a.Properties!.Dimensions);
+    expect(throttles).toHaveLength(reserved.length);
     acme.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles', Dimensions: Match.absent() });
   });
 
   it('watch queue depth and age, the stream iterator age and executions failed, timed out or aborted', () => {
     // Assess
     acme.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage' }, QUEUES.length);
-    acme.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' }, QUEUES.length + 1);
-    acme.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge' }, STREAM_CONSUMERS.length);
+    const alarmsOn = (metricName: string) => inEveryStack(acme, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties!.MetricName === metricName);
+    expect(alarmsOn('ApproximateNumberOfMessagesVisible')).toHaveLength(QUEUES.length + 1); // the DLQs and the stream failures queue
+    expect(alarmsOn('IteratorAge')).toHaveLength(STREAM_CONSUMERS.length);
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
       acme.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: metric });
     }
@@ -193,12 +198,13 @@ describe('hardening', () => {
     // Assess
     for (const consumer of QUEUE_CONSUMERS) {
       const definition = QUEUES.find((q) => q.id === consumer.queue)!;
-      const fn = resources(acme.template)[logicalId(acme.stack.consumers.functions.get(consumer.id)!)]!;
+      const consumerFunction = acme.stack.consumers.functions.get(consumer.id)!;
+      const fn = resources(acme.templateOf(consumerFunction))[logicalId(consumerFunction)]!;
       const timeout = consumer.timeoutSeconds ?? QUEUE_CONSUMER_TIMEOUT.toSeconds();
       expect(fn.Properties!.Timeout).toBe(timeout);
       expect(definition.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * timeout);
     }
-    for (const [id, queue] of ofType(acme.template, 'AWS::SQS::Queue')) {
+    for (const [id, queue] of inEveryStack(acme, 'AWS::SQS::Queue')) {
       expect({ id, retention: queue.Properties!.MessageRetentionPeriod }).toEqual({ id, retention: 14 * 24 * 3600 });
     }
   });
@@ -211,9 +217,9 @@ describe('hardening', () => {
     // Assess
     expect(resources(acme.template)[logicalId(pay.function)]!.Properties!.ReservedConcurrentExecutions).toBe(payment);
     for (const fn of acme.stack.consumers.functions.values()) {
-      expect(resources(acme.template)[logicalId(fn)]!.Properties!.ReservedConcurrentExecutions).toBe(consumer);
+      expect(resources(acme.templateOf(fn))[logicalId(fn)]!.Properties!.ReservedConcurrentExecutions).toBe(consumer);
     }
-    acme.template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: consumer } }, QUEUE_CONSUMERS.length);
+    acme.templateOf(acme.stack.consumers).resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: consumer } }, QUEUE_CONSUMERS.length);
   });
 
   it('pins production stages to their account and region', () => {
@@ -234,22 +240,26 @@ describe('hardening', () => {
     });
   });
 
-  it('lets each function write its own log group only, with no managed policy', () => {
-    // Assess
-    const lambdaRoles = ofType(acme.template, 'AWS::IAM::Role').filter(([, role]) =>
-      JSON.stringify(role.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
-    );
-    for (const [id, role] of lambdaRoles) expect({ id, managed: role.Properties!.ManagedPolicyArns }).toEqual({ id, managed: undefined });
-    const lambdaRoleIds = new Set(lambdaRoles.map(([id]) => id));
-    for (const [id, policy] of ofType(acme.template, 'AWS::IAM::Policy')) {
-      if (!(policy.Properties!.Roles as { Ref: string }[]).every((role) => lambdaRoleIds.has(role.Ref))) continue;
-      const statements = (policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
-      for (const statement of statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('logs:Put')))) {
-        const targets = [statement.Resource].flat() as { 'Fn::GetAtt'?: [string, string] }[];
-        for (const target of targets) expect({ id, target: resources(acme.template)[target['Fn::GetAtt']?.[0] ?? '']?.Type }).toEqual({ id, target: 'AWS::Logs::LogGroup' });
+  it.each([...acme.templates.keys()].map((s) => [s.node.path, acme.templates.get(s)!] as const))(
+    'lets each function of %s write its own log group only, with no managed policy',
+    (_, template) => {
+      // Assess
+      const lambdaRoles = ofType(template, 'AWS::IAM::Role').filter(([, role]) =>
+        JSON.stringify(role.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+      );
+      expect(lambdaRoles.length).toBeGreaterThan(0);
+      for (const [id, role] of lambdaRoles) expect({ id, managed: role.Properties!.ManagedPolicyArns }).toEqual({ id, managed: undefined });
+      const lambdaRoleIds = new Set(lambdaRoles.map(([id]) => id));
+      for (const [id, policy] of ofType(template, 'AWS::IAM::Policy')) {
+        if (!(policy.Properties!.Roles as { Ref: string }[]).every((role) => lambdaRoleIds.has(role.Ref))) continue;
+        const statements = (policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement;
+        for (const statement of statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('logs:Put')))) {
+          const targets = [statement.Resource].flat() as { 'Fn::GetAtt'?: [string, string] }[];
+          for (const target of targets) expect({ id, target: resources(template)[target['Fn::GetAtt']?.[0] ?? '']?.Type }).toEqual({ id, target: 'AWS::Logs::LogGroup' });
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('cdk-nag', () => {
@@ -277,10 +287,11 @@ describe('cdk-nag', () => {
     expect(report.violations.map((v) => v.ruleName)).toContain('AwsSolutions-COG1');
   });
 
-  it('checks the nested stacks of the route functions too', () => {
-    // Prepare: a fresh stack whose health route may read any table
+  it('checks the nested stacks of the route functions and of the consumers too', () => {
+    // Prepare: a fresh stack whose health route and hold sweeper may read any table
     const { stack } = synthTenant('dev', { stackId: 'Crowdstart-nagged-nested' });
     stack.api.routeFunctions.get('GetHealth')!.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
+    stack.consumers.functions.get('SweepHolds')!.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
 
     // Act
     const report = new AwsSolutionsChecks(stack).validateScope(stack);
@@ -288,5 +299,6 @@ describe('cdk-nag', () => {
     // Assess
     const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
     expect(findings).toContainEqual(expect.stringMatching(/^AwsSolutions-IAM5\[Resource::\*\] Crowdstart-nagged-nested\/Api\/PlatformRoutes\//));
+    expect(findings).toContainEqual(expect.stringMatching(/^AwsSolutions-IAM5\[Resource::\*\] Crowdstart-nagged-nested\/Consumers\/SweepHolds/));
   });
 });

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { WORKFLOW_TASKS } from '../../lib/constructs/order-workflow';
 import { renderOrderWorkflowDefinition } from '../../lib/local/workflow';
-import { actionsOfRole, resources, synthTenant } from './support';
+import { actionsOfRole, allResources, resources, synthTenant, throughParameters } from './support';
 
 interface State {
   Type: string;
@@ -24,7 +24,8 @@ interface Definition {
   States: Record<string, State>;
 }
 
-const { stack, template } = synthTenant('dev');
+const dev = synthTenant('dev');
+const { stack, template } = dev;
 const all = resources(template);
 const [machineId, machine] = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
 const definition = parseDefinition(machine.Properties.DefinitionString);
@@ -336,11 +337,13 @@ describe('order workflow functions and permissions', () => {
   });
 
   it('hands STATE_MACHINE_ARN to the functions that start or resume executions', () => {
-    const users = Object.values(all).filter(
-      (r) => r.Type === 'AWS::Lambda::Function' && (r.Properties?.Environment as any)?.Variables?.STATE_MACHINE_ARN,
+    const users = allResources(dev).filter(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties?.Environment as any)?.Variables?.STATE_MACHINE_ARN,
     );
     expect(users.length).toBeGreaterThan(0);
-    for (const fn of users) expect((fn.Properties!.Environment as any).Variables.STATE_MACHINE_ARN).toEqual({ Ref: machineId });
+    for (const [, fn, own] of users) {
+      expect(throughParameters(dev, own, (fn.Properties!.Environment as any).Variables.STATE_MACHINE_ARN)).toEqual({ Ref: machineId });
+    }
   });
 
   it('outputs the state machine ARN and its console link, and alarms on failed executions', () => {
