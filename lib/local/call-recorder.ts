@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 import { Agent, createServer, request as forward, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -94,7 +95,7 @@ export async function startCallRecorder(target: string): Promise<CallRecorder> {
 
   const server = createServer((req, res) => {
     if (req.url === '/_local/calls') return drain(res);
-    readBody(req).then((body) => proxy(req, body, res), () => res.destroy());
+    buffer(req).then((body) => proxy(req, body, res), () => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -227,13 +228,4 @@ function capacityOf(operation: string, answer: Buffer): ConsumedCapacity | undef
   } catch {
     return undefined;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

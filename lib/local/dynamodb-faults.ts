@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { Agent, createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,7 +37,7 @@ export async function startDynamoDbFaultProxy(target: string, rate: number): Pro
   const targetUrl = new URL(target);
 
   const server = createServer((req, res) => {
-    readBody(req).then(
+    buffer(req).then(
       (body) => {
         if (req.url === '/_local/faults') return answerControl(req.method === 'POST' ? body : undefined, res);
         const fault = faultRate > 0 && Math.random() < faultRate ? faultFor(req, body) : undefined;
@@ -121,15 +122,6 @@ function throttlingMessage(name: string): string {
 function checkedRate(rate: number): number {
   if (!(rate >= 0 && rate <= 1)) throw new RangeError(`DYNAMODB_FAULT_RATE must be within 0..1, got ${rate}`);
   return rate;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: object): void {
