@@ -30,7 +30,7 @@ export function reportLines(result: BenchResult): string[] {
       const floor = step.floor[op];
       return [
         op, String(s.count), fmt(s.p50), fmt(s.p95), fmt(s.p99),
-        `${paper.p50}/${paper.p95}/${paper.p99}`, fmt(floor.p50), fmt(floor.p99), fmt(s.p50 / floor.p50, 2),
+        `${paper.p50}/${paper.p95}/${paper.p99}`, fmt(floor.p50), fmt(floor.p99), ratioOverFloor(s.p50, floor.p50),
       ];
     });
     lines.push(...table(['operation', 'n', 'p50', 'p95', 'p99', 'paper p50/p95/p99', 'floor p50', 'floor p99', 'p50/floor'], rows));
@@ -40,6 +40,7 @@ export function reportLines(result: BenchResult): string[] {
     }
     lines.push(`  floor: ${step.floorCalls} raw calls at ${step.vus} concurrent, ${step.floorRefused} refused by a condition on the scratch table`);
   }
+  lines.push('p50/floor "-": the median request made no store call (a catalog cache hit), so there is no floor to divide by.');
   lines.push('', '=== Round trips per operation (counted by the call recorder), and a modelled AWS latency ===');
   const rows = OPERATIONS.map((op) => {
     const t = result.trips[op];
@@ -55,4 +56,9 @@ export function reportLines(result: BenchResult): string[] {
     'The machine is shared: other work on it inflates every figure. Read them as relative figures, not as AWS latencies.',
   );
   return lines;
+}
+
+/** An operation's p50 over its floor's; none when the median request made no store call (a cache hit). */
+function ratioOverFloor(p50: number, floorP50: number): string {
+  return floorP50 >= 0.05 ? fmt(p50 / floorP50, 2) : '-';
 }
