@@ -2,7 +2,7 @@ import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { orderRoutes } from '../contract/orders';
-import { toOrderView } from '../domain/order';
+import { toOrderView, type HeldToken } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from '../application/order-actions';
 
@@ -15,13 +15,13 @@ export const handler = apiHandler(
   routeSpec('fulfill-order', { ...orderRoutes['fulfill-order'], idempotencyStore }),
   async (req) => {
     const fulfillment = { carrier: req.body.carrier, trackingNumber: req.body.trackingNumber };
-    const ship = (paid: OrderRecord) => transitionOrder(paid.id, 'FULFILLED', { fulfillment });
+    const ship = (paid: OrderRecord, whileToken?: HeldToken) => transitionOrder(paid.id, 'FULFILLED', { fulfillment }, { whileToken });
     const { order } = await actOnOrder({
       action: 'fulfill',
       read: () => requireOrder(req.params.orderId),
       output: fulfillment,
       apply: ship,
-      direct: ship,
+      direct: (paid) => ship(paid),
     });
     return { statusCode: 202, body: toOrderView(order) };
   },

@@ -2,7 +2,7 @@ import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { orderRoutes } from '../contract/orders';
-import { toOrderView } from '../domain/order';
+import { toOrderView, type HeldToken } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
 import { actOnOrder } from '../application/order-actions';
 
@@ -13,13 +13,13 @@ import { actOnOrder } from '../application/order-actions';
  * workflow has given up on the order.
  */
 export const handler = apiHandler(routeSpec('mark-order-delivered', { ...orderRoutes['mark-order-delivered'], idempotencyStore }), async (req) => {
-  const complete = (shipped: OrderRecord) => transitionOrder(shipped.id, 'COMPLETED');
+  const complete = (shipped: OrderRecord, whileToken?: HeldToken) => transitionOrder(shipped.id, 'COMPLETED', {}, { whileToken });
   const { order } = await actOnOrder({
     action: 'deliver',
     read: () => requireOrder(req.params.orderId),
     output: {},
     apply: complete,
-    direct: complete,
+    direct: (shipped) => complete(shipped),
   });
   return { statusCode: 202, body: toOrderView(order) };
 });

@@ -7,11 +7,11 @@
  * execution that is really still running.
  */
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
-import { savePaymentIntent, transitionOrder } from '../adapters/dynamodb/order-transitions';
+import { savePaymentIntent, takeTaskToken, transitionOrder } from '../adapters/dynamodb/order-transitions';
 import { failWaitingOrder, OrderNotWaiting, resumeWaitingOrder, workflowState } from '../adapters/sfn/order-workflow';
 import { cancelPayment, findOrderPaymentIntent, refundOrder, voidPayment } from '../adapters/stripe';
 import { Conflict } from '../domain/errors';
-import { routeOrderAction, type ActionRoute, type OrderAction, type WaitFailure } from '../domain/order';
+import { heldToken, routeOrderAction, TokenTaken, type ActionRoute, type HeldToken, type OrderAction, type WaitFailure } from '../domain/order';
 
 /** Re-reads after the wait moved on between our read and our signal. */
 const STALE_TOKEN_ATTEMPTS = 3;
@@ -25,9 +25,11 @@ export interface OrderActionRequest {
   /**
    * The action's own transition (a conditional write), applied before the wait is resumed: the
    * workflow has no step of its own for it (fulfill: FULFILLED, deliver: COMPLETED). Without it,
-   * resuming the wait hands the action to the workflow (settle: `Mark paid`).
+   * resuming the wait hands the action to the workflow (settle: `Mark paid`). It must write only
+   * while the order holds the wait's token (`whileToken`, TransitionOptions), so an action that
+   * failed the wait meanwhile (a cancel) wins over it.
    */
-  readonly apply?: (order: OrderRecord) => Promise<OrderRecord>;
+  readonly apply?: (order: OrderRecord, whileToken: HeldToken) => Promise<OrderRecord>;
   /** Why, when the action fails the wait (SendTaskFailure). */
   readonly cause?: string;
   /** The action applied without the workflow; `route.endWait` is a wait to end afterwards. */
@@ -45,11 +47,15 @@ export async function actOnOrder(request: OrderActionRequest): Promise<{ order: 
       return { order: await request.direct(order, { via: 'direct' }), direct: true };
     }
     if (route.via === 'workflow') throw busy(order, route.busyCode);
-    if (route.signal === 'succeed' && request.apply) return { order: await applyThenResume(order, route.token, request), direct: false };
     try {
-      await signal(route, request);
+      if (route.signal === 'succeed' && request.apply) return { order: await applyThenResume(order, route.token, request), direct: false };
+      await signal(order, route, request);
       return { order: await requireOrder(order.id), direct: false };
     } catch (error) {
+      if (error instanceof TokenTaken) {
+        if (attempt >= STALE_TOKEN_ATTEMPTS) throw busy(order, 'ORDER_BUSY');
+        continue; // another action took the wait first: decide again on a fresh read
+      }
       if (!(error instanceof OrderNotWaiting)) throw error;
       // The token is stale: the wait moved on (decide again on a fresh read), or the execution ended.
       executionEnded = await hasEnded(order);
@@ -117,15 +123,25 @@ export async function endWait(taskToken: string, error: WaitFailure, cause: stri
  * execution's own path (timeout, Needs attention) no longer needs this signal.
  */
 async function applyThenResume(order: OrderRecord, token: string, request: OrderActionRequest): Promise<OrderRecord> {
-  const applied = await request.apply!(order);
+  const held = heldToken(order, token);
+  if (!held) throw new TokenTaken(order.id);
+  const applied = await request.apply!(order, held);
   await resumeWaitingOrder(token, request.output ?? {}).catch((error: unknown) => {
     if (!(error instanceof OrderNotWaiting)) throw error;
   });
   return applied;
 }
 
-function signal(route: Extract<ActionRoute, { via: 'token' }>, request: OrderActionRequest): Promise<void> {
+/**
+ * Resumes the wait, or fails it after taking its token off the order: the wait's failure runs
+ * compensations (refund, CANCELLED) that an action writing first (a shipment, applyThenResume)
+ * must not overtake. A crash between the two leaves the wait to its timeout (Needs attention),
+ * after which the actions apply directly.
+ */
+async function signal(order: OrderRecord, route: Extract<ActionRoute, { via: 'token' }>, request: OrderActionRequest): Promise<void> {
   if (route.signal === 'succeed') return resumeWaitingOrder(route.token, request.output ?? {});
+  const held = heldToken(order, route.token);
+  if (!held || !(await takeTaskToken(held, order.id))) throw new TokenTaken(order.id);
   return failWaitingOrder(route.token, route.signal, request.cause ?? route.signal);
 }
 

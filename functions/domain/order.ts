@@ -177,6 +177,29 @@ export function tokensConsumedBy(to: OrderStatus): TaskTokenKind[] {
  * Step Functions error the workflow catches, the same one the HTTP side sends with
  * SendTaskFailure, so it is fixed here rather than left to the class name (bundlers rename).
  */
+/** A wait's task token that an action relies on, still on the order. */
+export interface HeldToken {
+  readonly kind: TaskTokenKind;
+  readonly token: string;
+}
+
+/** The kind of wait `token` serves on the order, if the order still holds it. */
+export function heldToken(order: RoutableOrder, token: string): HeldToken | undefined {
+  const kind = (Object.keys(order.tokens ?? {}) as TaskTokenKind[]).find((k) => order.tokens?.[k] === token);
+  return kind && { kind, token };
+}
+
+/**
+ * Another action took the wait's token first (the token on the order is the lock between, say,
+ * a cancel failing the fulfillment wait and a shipment resuming it): decide again on a fresh read.
+ */
+export class TokenTaken extends Conflict {
+  override readonly name = 'TokenTaken';
+  constructor(orderId: string) {
+    super('ORDER_BUSY', `Order ${orderId} is being processed; retry in a few seconds.`, [{ retryAfterSeconds: 2 }]);
+  }
+}
+
 export class OrderCancelled extends Conflict {
   override readonly name = 'OrderCancelled';
   constructor(orderId: string) {

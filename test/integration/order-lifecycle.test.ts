@@ -204,3 +204,29 @@ describe('the order lifecycle', () => {
     expect(intents.map((i) => [i.id, i.status, i.amount])).toEqual([[order.payment.paymentIntentId, 'succeeded', 3000]]);
   }, 60_000);
 });
+
+describe('a cancel racing a shipment', () => {
+  it('ends every order one way: CANCELLED and refunded, or FULFILLED and charged, never both', async () => {
+    // Prepare: paid orders whose fulfillment wait holds its token
+    const orders = await Promise.all(Array.from({ length: 4 }, () => orderIn('PAID')));
+    const stripe = stripeClient();
+
+    // Act: the customer cancels while the merchant ships, at the same moment
+    await Promise.all(
+      orders.flatMap(({ token, order }) => [
+        whenNotBusy(() => api.post(`/orders/${order.id}/cancel`, { token })),
+        ship(order.id),
+      ]),
+    );
+
+    // Assess
+    for (const { token, order } of orders) {
+      const settled = await waitForStatus(api, token, order.id, ['CANCELLED', 'FULFILLED']);
+      const charges = (await paymentIntentsOf(stripe, order.id)).map((pi) => pi.latest_charge).filter(Boolean);
+      const refunded = await Promise.all(charges.map(async (id) => (await stripe.charges.retrieve(id as string)).refunded));
+      if (settled.status === 'CANCELLED') expect({ status: settled.status, refunded }).toEqual({ status: 'CANCELLED', refunded: [true] });
+      else expect({ status: settled.status, payment: settled.payment.status, refunded }).toEqual({ status: 'FULFILLED', payment: 'succeeded', refunded: [false] });
+      expect((await describeExecution(order.id)).status).not.toBe('FAILED');
+    }
+  }, 90_000);
+});

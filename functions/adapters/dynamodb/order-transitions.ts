@@ -20,6 +20,8 @@ import {
   type OrderStatus,
   type StockMove as OrderStockMove,
   type TaskTokenKind,
+  TokenTaken,
+  type HeldToken,
 } from '../../domain/order';
 import { StockMoveRefused, stockMoves } from '../../domain/stock';
 import { countOrderTransition } from '../../shared/observability';
@@ -42,6 +44,8 @@ export interface TransitionPatch {
 export interface TransitionOptions {
   /** A return (REFUNDED) puts the sold units back on the shelf. */
   readonly restock?: boolean;
+  /** Only while the order still holds this wait's token (the write consumes it); else TokenTaken. */
+  readonly whileToken?: HeldToken;
 }
 
 /** The ledger's name for the stock move of a transition into each status (those that move none never use theirs). */
@@ -76,6 +80,7 @@ export async function transitionOrder(
 ): Promise<OrderRecord> {
   for (let attempt = 1; ; attempt++) {
     const order = await requireOrder(orderId);
+    if (options.whileToken && order.tokens?.[options.whileToken.kind] !== options.whileToken.token) throw new TokenTaken(orderId);
     const plan = planTransition(order, to, options);
     if (plan.kind === 'noop') return order;
     const now = new Date().toISOString();
@@ -84,7 +89,7 @@ export async function transitionOrder(
     const movement = { kind: ORDER_MOVEMENTS[to], cause: { orderId } } as const;
     const stockItems = lines.map(({ sku, shard, quantity }) => stockMoveUpdate(sku, stockMoves[plan.move!](quantity), movement, { shard }));
     try {
-      await transactWrite([orderUpdate(order, plan.from, to, patch, now), ...stockItems]);
+      await transactWrite([orderUpdate(order, plan.from, to, patch, now, options.whileToken), ...stockItems]);
       countOrderTransition(to, patch.payment?.status, order.correlationId);
       return applied(order, to, patch, now);
     } catch (error) {
@@ -116,6 +121,26 @@ export async function recordAttention(orderId: string, attention: OrderAttention
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: { ':attention': attention, ':now': attention.at, ':one': 1 },
   });
+}
+
+/**
+ * Takes the wait's token off the order, if it is still there: the action that takes it is the
+ * one that signals the wait (see TransitionOptions.whileToken for the actions that write first).
+ */
+export async function takeTaskToken({ kind, token }: HeldToken, orderId: string): Promise<boolean> {
+  try {
+    await updateItem({
+      Key: orderKeys.order(orderId),
+      UpdateExpression: 'REMOVE #tokens.#kind SET #updatedAt = :now ADD #version :one',
+      ConditionExpression: '#tokens.#kind = :token',
+      ExpressionAttributeNames: { '#tokens': 'tokens', '#kind': kind, '#updatedAt': 'updatedAt', '#version': 'version' },
+      ExpressionAttributeValues: { ':token': token, ':now': new Date().toISOString(), ':one': 1 },
+    });
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /**
@@ -190,7 +215,7 @@ export async function savePaymentIntent(
   ]);
 }
 
-function orderUpdate(order: OrderRecord, from: OrderStatus, to: OrderStatus, patch: TransitionPatch, now: string): TransactItem {
+function orderUpdate(order: OrderRecord, from: OrderStatus, to: OrderStatus, patch: TransitionPatch, now: string, whileToken?: HeldToken): TransactItem {
   const names: Record<string, string> = {
     '#status': 'status',
     '#history': 'history',
@@ -239,11 +264,18 @@ function orderUpdate(order: OrderRecord, from: OrderStatus, to: OrderStatus, pat
       names[`#t_${kind}`] = kind;
       return `#tokens.#t_${kind}`;
     });
+  const conditions = ['#status = :from'];
+  if (whileToken) {
+    names['#tokens'] = 'tokens';
+    names['#held'] = whileToken.kind;
+    values[':held'] = whileToken.token;
+    conditions.push('#tokens.#held = :held');
+  }
   return {
     Update: {
       Key: orderKeys.order(order.id),
       UpdateExpression: `SET ${sets.join(', ')} ADD #version :one${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: '#status = :from',
+      ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
