@@ -24,7 +24,7 @@ import {
   type SkuInfo,
 } from '../../domain/cart';
 import type { Money } from '../../domain/catalog';
-import { InsufficientStock, TooManyRequests } from '../../domain/errors';
+import { TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
 import type { StockMovement } from '../../domain/stock-ledger';
 import { env } from '../../shared/env';

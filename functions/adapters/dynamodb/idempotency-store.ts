@@ -8,7 +8,7 @@ import type { ApiResponse } from '../../shared/api-event';
 import type { EarlierRequest, IdempotencyRecordId, IdempotencyStore, IdempotentWrite } from '../../shared/idempotency';
 import { idempotencyKeys } from './keys';
 import { claim, complete, completedPut, find, release, type Claim } from './once';
-import { cancellationCodes, isConditionFailure, putItem, type TransactItem } from './table';
+import { isConditionFailure, putItem, type TransactItem } from './table';
 
 const keyOf = ({ scope, key }: IdempotencyRecordId) => idempotencyKeys.record(scope, key);
 
@@ -44,9 +44,4 @@ export const idempotencyStore: IdempotencyStore = {
  */
 export function idempotencyRecordItem(write: IdempotentWrite, response: ApiResponse): TransactItem {
   return { Put: completedPut(keyOf(write), { entity: 'IDEMPOTENCY', fingerprint: write.fingerprint, retentionSeconds: write.retentionSeconds }, response) };
-}
-
-/** True when a transaction that ended with {@link idempotencyRecordItem} failed on that item. */
-export function lostRecordRace(error: unknown, itemCount: number): boolean {
-  return cancellationCodes(error)[itemCount - 1] === 'ConditionalCheckFailed';
 }
