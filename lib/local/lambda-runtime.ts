@@ -2,6 +2,7 @@ import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -37,19 +38,41 @@ process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
 const invokeStore = await InvokeStore.getInstanceAsync(true);
 
 /**
+ * At most AWS_LAMBDA_MAX_CONCURRENCY invocations of one function run at once; the others wait,
+ * in arrival order, before their handler starts, so a handler's deadline counts only its own run.
+ * On AWS a burst never waits inside a handler: API Gateway hands each request to Lambda, which
+ * scales the function out (a new environment per concurrent request, or on Managed Instances up
+ * to 64 requests per vCPU in each environment, more environments as they fill) and throttles
+ * (TooManyRequestsException) only past the account's or the function's reserved concurrency.
+ * Here every function has one environment, this process: admitting 500 requests at once would
+ * share two cores among 500 running handlers, each one's clock running while it waits for CPU,
+ * and the handlers would time out (the flash-sale test's 500 buyers did). Waiting for a slot
+ * stands in for waiting for a scale-out; past the slot, a handler runs as it would on AWS.
+ */
+const admissions = new Map<string, LimitFunction>();
+const admissionOf = (module: string) => {
+  let admit = admissions.get(module);
+  if (!admit) admissions.set(module, (admit = pLimit(Number(process.env.AWS_LAMBDA_MAX_CONCURRENCY))));
+  return admit;
+};
+
+/**
  * Invokes the `handler` export of a module under functions/ (e.g. 'api/get-product') the way
  * Lambda would: the module is loaded once (module-scope clients are reused like a warm
- * container) and called with the event and a Lambda-like context.
+ * container) and called, once admitted (see admissionOf), with the event and a Lambda-like
+ * context whose deadline starts then.
  */
 export async function invokeFunction(module: string, event: unknown, timeoutMs = 30_000): Promise<unknown> {
   const handler = await loadHandler(module);
-  const context = lambdaContext(module, timeoutMs);
-  const invoke = () => invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () => handler(event, context));
-  try {
-    return await (observer ? observer(module, context, invoke) : invoke());
-  } finally {
-    for (const listener of settledListeners) listener();
-  }
+  return admissionOf(module)(async () => {
+    const context = lambdaContext(module, timeoutMs);
+    const invoke = () => invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () => handler(event, context));
+    try {
+      return await (observer ? observer(module, context, invoke) : invoke());
+    } finally {
+      for (const listener of settledListeners) listener();
+    }
+  });
 }
 
 function loadHandler(module: string): Promise<Handler> {
