@@ -24,11 +24,11 @@ async function benchResult(): Promise<BenchResult> {
 
 benchResult().then(
   (bench) => {
-    const lines = projectCost(bench);
-    for (const line of costLines(bench, lines)) console.log(line);
+    const cost = projectCost(bench);
+    for (const line of costLines(bench, cost)) console.log(line);
     mkdirSync(outDir(), { recursive: true });
     const file = join(outDir(), 'cost.json');
-    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), bench: bench.startedAt, lines }, null, 2));
+    writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), bench: bench.startedAt, ...cost }, null, 2));
     console.log(`wrote ${file}`);
     process.exit(0);
   },

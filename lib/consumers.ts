@@ -58,7 +58,18 @@ export interface StreamConsumer {
   readonly handler: string;
   readonly uses: readonly RouteResource[];
   readonly batchSize?: number;
+  /**
+   * How long Lambda gathers a shard's records before invoking (MaximumBatchingWindowInSeconds).
+   * With none it invokes at each of its four polls a second that found a record: at a merchant's
+   * average of a few records a second, every consumer for nearly every record (`npm run cost`,
+   * Lambda requests and their log lines). The local poller delivers at once.
+   * @default 0
+   */
+  readonly batchingWindowSeconds?: number;
 }
+
+/** What the stream consumers may lag behind a write: none of them is on a path a customer waits on. */
+const STREAM_BATCHING_WINDOW_SECONDS = 5;
 
 /** A consumer of one of the stack's SQS queues (each queue has a DLQ). */
 export interface QueueConsumer {
@@ -83,16 +94,23 @@ export interface ScheduledJob {
 
 export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   // Product INSERT/MODIFY/REMOVE: rewrites that product's search index items (GET /search)
-  { id: 'SearchIndexer', handler: 'queue/search-indexer', uses: ['table:read', 'table:write'], batchSize: 100 },
+  { id: 'SearchIndexer', handler: 'queue/search-indexer', uses: ['table:read', 'table:write'], batchSize: 100, batchingWindowSeconds: STREAM_BATCHING_WINDOW_SECONDS },
   // The stock stream: TTL deletions of cart holds the sweeper had not reached return their units,
   // at most once; and every stock record change becomes a ledger entry, written once. One
   // function for both (same grants), which keeps the parent stack's resources for growth.
-  { id: 'ReleaseExpiredHolds', handler: 'queue/stock-stream', uses: ['table:read', 'table:write'], batchSize: 100 },
+  { id: 'ReleaseExpiredHolds', handler: 'queue/stock-stream', uses: ['table:read', 'table:write'], batchSize: 100, batchingWindowSeconds: STREAM_BATCHING_WINDOW_SECONDS },
   // Order INSERTs: starts each order's workflow, so no committed checkout is left without one
-  { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow:start'], batchSize: 20 },
+  // (checkout starts it itself: this is the backstop, so a window's delay costs nothing)
+  { id: 'StartOrderWorkflows', handler: 'queue/start-order-workflows', uses: ['table:read', 'workflow:start'], batchSize: 20, batchingWindowSeconds: STREAM_BATCHING_WINDOW_SECONDS },
   // Order status changes: published to the OrderEvents queue for merchant integrations, and one
   // WebhookDeliveries message per merchant endpoint subscribed to the event
-  { id: 'PublishOrderEvents', handler: 'queue/publish-order-events', uses: ['table:read', 'order-events-queue', 'webhook-deliveries-queue'], batchSize: 100 },
+  {
+    id: 'PublishOrderEvents',
+    handler: 'queue/publish-order-events',
+    uses: ['table:read', 'order-events-queue', 'webhook-deliveries-queue'],
+    batchSize: 100,
+    batchingWindowSeconds: STREAM_BATCHING_WINDOW_SECONDS,
+  },
 ];
 
 export const QUEUE_CONSUMERS: readonly QueueConsumer[] = [

@@ -81,8 +81,11 @@ export interface TenantSettings {
   readonly fulfillmentSlaSeconds: number;
   /** Origins allowed to call the API from a browser; empty disables CORS. */
   readonly corsAllowOrigins: readonly string[];
-  /** Memory for every function; more memory also buys CPU, which shortens cold starts. */
-  readonly lambdaMemoryMb: number;
+  /**
+   * Memory for every function at once, overriding each function's own size (lib/function-memory.ts);
+   * undefined: each function gets its own.
+   */
+  readonly lambdaMemoryMb?: number;
   /** Interval overrides for scheduled jobs, keyed by the job's `intervalSetting` (e.g. SWEEP_INTERVAL_SECONDS). */
   readonly scheduleIntervals: Readonly<Record<string, number>>;
   /**
@@ -131,7 +134,6 @@ function baseSettings(tenant: string): TenantSettings {
     completeAfterSeconds: 14 * DAY,
     fulfillmentSlaSeconds: 7 * DAY,
     corsAllowOrigins: [],
-    lambdaMemoryMb: 1024,
     scheduleIntervals: {},
     deployment: 'all-at-once',
     webhookUrlPolicy: 'public-https',
@@ -234,7 +236,7 @@ function validate(s: TenantSettings): void {
   if (s.maxUnitsPerCustomer > MAX_LINE_UNITS) problems.push(`maxUnitsPerCustomer must be at most ${MAX_LINE_UNITS} (a cart line's limit)`);
   positiveInt('completeAfterSeconds', s.completeAfterSeconds);
   positiveInt('fulfillmentSlaSeconds', s.fulfillmentSlaSeconds);
-  positiveInt('lambdaMemoryMb', s.lambdaMemoryMb);
+  if (s.lambdaMemoryMb !== undefined) positiveInt('lambdaMemoryMb', s.lambdaMemoryMb);
   for (const [name, seconds] of Object.entries(s.scheduleIntervals)) positiveInt(`scheduleIntervals.${name}`, seconds);
   if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {
     problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${s.logRetentionDays}`);

@@ -34,12 +34,13 @@ export class DataTable extends Construct {
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     for (const index of GLOBAL_INDEXES) {
-      // Overloaded generic indexes: each entity decides what it projects, so project everything.
+      // What each index copies is declared with it (lib/table-schema.ts): only what its Queries read.
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.ALL,
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projected],
       });
     }
   }

@@ -92,6 +92,7 @@ export class EventConsumers extends NestedStack {
         // From the oldest record still in the stream, so a redeploy never skips changes.
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: consumer.batchSize ?? 100,
+        ...(consumer.batchingWindowSeconds ? { maxBatchingWindow: Duration.seconds(consumer.batchingWindowSeconds) } : {}),
         retryAttempts: 5,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,

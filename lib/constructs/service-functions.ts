@@ -15,6 +15,7 @@ import { METRICS_SERVICE } from '../business-metrics';
 import type { QueueId } from '../consumers';
 import { ENV } from '../env-names';
 import type { RouteResource } from '../routes';
+import { memoryOf } from '../function-memory';
 import { GLOBAL_INDEXES } from '../table-schema';
 import type { Queues } from './queues';
 
@@ -93,8 +94,8 @@ export interface ServiceFunctionsProps {
    */
   readonly retainLogs?: boolean;
   /**
-   * Memory of every function.
-   * @default 1024
+   * Memory of every function, overriding each function's own size.
+   * @default - each function's size in lib/function-memory.ts
    */
   readonly memorySizeMb?: number;
   /**
@@ -185,7 +186,7 @@ export class ServiceFunctions {
       description: options.description ?? options.module,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: this.props.memorySizeMb ?? 1024,
+      memorySize: memoryOf(options.module, this.props.memorySizeMb),
       timeout: options.timeout ?? Duration.seconds(10),
       logGroup,
       projectRoot: PROJECT_ROOT,

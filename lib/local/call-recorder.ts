@@ -30,11 +30,20 @@ export interface RecordedInvocation {
   readonly start: number;
   end?: number;
   failed?: boolean;
+  /**
+   * CPU the stack's process used while the invocation ran, in ms: its own and whatever else ran
+   * in the process meanwhile, so an upper bound (near the function's own at 1 VU).
+   */
+  cpuMs?: number;
+  /** Records in the event (stream and SQS batches), for how many invocations AWS would make. */
+  readonly records?: number;
 }
 
 export interface ConsumedCapacity {
   readonly read: number;
   readonly write: number;
+  /** The same units by where they were spent: 'table' or the index's name (what `npm run cost` breaks writes down by). */
+  readonly byIndex: Record<string, number>;
 }
 
 export interface RecordedCall {
@@ -78,8 +87,10 @@ export async function startCallRecorder(target: string): Promise<CallRecorder> {
   const keepsBodies = new Set<string>();
   const context = new AsyncLocalStorage<RecordedInvocation>();
 
-  observeInvocations(async (module, lambdaContext, invoke) => {
-    const invocation: RecordedInvocation = { id: lambdaContext.awsRequestId, function: module, start: now() };
+  observeInvocations(async (module, lambdaContext, invoke, event) => {
+    const records = (event as { Records?: unknown[] } | undefined)?.Records?.length;
+    const invocation: RecordedInvocation = { id: lambdaContext.awsRequestId, function: module, start: now(), ...(records === undefined ? {} : { records }) };
+    const cpuBefore = process.cpuUsage();
     recording.invocations.push(invocation);
     functionOf.set(invocation.id, module);
     try {
@@ -89,6 +100,8 @@ export async function startCallRecorder(target: string): Promise<CallRecorder> {
       throw error;
     } finally {
       invocation.end = now();
+      const cpu = process.cpuUsage(cpuBefore);
+      invocation.cpuMs = (cpu.user + cpu.system) / 1000;
       functionOf.delete(invocation.id);
     }
   });
@@ -216,16 +229,30 @@ const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'Tr
 
 /**
  * The capacity an answer reports, summed over its tables: `CapacityUnits` is the total with the
- * indexes; whether it is read or write capacity follows from the operation.
+ * indexes, `Table` and `GlobalSecondaryIndexes` split it; whether it is read or write capacity
+ * follows from the operation.
  */
 function capacityOf(operation: string, answer: Buffer): ConsumedCapacity | undefined {
   if (!answer.length) return undefined;
   try {
-    const parsed = JSON.parse(answer.toString()) as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] };
+    const parsed = JSON.parse(answer.toString()) as { ConsumedCapacity?: TableCapacity | TableCapacity[] };
     if (parsed.ConsumedCapacity === undefined) return undefined;
-    const units = ([] as { CapacityUnits?: number }[]).concat(parsed.ConsumedCapacity).reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
-    return READ_OPERATIONS.has(operation) ? { read: units, write: 0 } : { read: 0, write: units };
+    const byIndex: Record<string, number> = {};
+    const add = (where: string, units = 0) => units && (byIndex[where] = (byIndex[where] ?? 0) + units);
+    let units = 0;
+    for (const entry of ([] as TableCapacity[]).concat(parsed.ConsumedCapacity)) {
+      units += entry.CapacityUnits ?? 0;
+      add('table', entry.Table?.CapacityUnits);
+      for (const [index, spent] of Object.entries(entry.GlobalSecondaryIndexes ?? {})) add(index, spent.CapacityUnits);
+    }
+    return READ_OPERATIONS.has(operation) ? { read: units, write: 0, byIndex } : { read: 0, write: units, byIndex };
   } catch {
     return undefined;
   }
+}
+
+interface TableCapacity {
+  CapacityUnits?: number;
+  Table?: { CapacityUnits?: number };
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
 }

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { memoryOf } from '../function-memory';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -21,7 +22,7 @@ export function onInvocationSettled(listener: () => void): () => void {
 }
 
 /** Runs around every invocation (the call recorder's, lib/local/call-recorder.ts); none by default. */
-export type InvocationObserver = (module: string, context: Context, invoke: () => Promise<unknown>) => Promise<unknown>;
+export type InvocationObserver = (module: string, context: Context, invoke: () => Promise<unknown>, event: unknown) => Promise<unknown>;
 let observer: InvocationObserver | undefined;
 
 export function observeInvocations(next: InvocationObserver | undefined): void {
@@ -68,7 +69,7 @@ export async function invokeFunction(module: string, event: unknown, timeoutMs =
     const context = lambdaContext(module, timeoutMs);
     const invoke = () => invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () => handler(event, context));
     try {
-      return await (observer ? observer(module, context, invoke) : invoke());
+      return await (observer ? observer(module, context, invoke, event) : invoke());
     } finally {
       for (const listener of settledListeners) listener();
     }
@@ -95,7 +96,7 @@ function lambdaContext(module: string, timeoutMs: number): Context {
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
+    memoryLimitInMB: String(memoryOf(module)),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

@@ -59,6 +59,17 @@ describe('event consumers', () => {
     }
   });
 
+  it('gather stream records for each consumer\'s batching window before invoking it', () => {
+    // Assess
+    for (const consumer of STREAM_CONSUMERS.filter((c) => c.batchingWindowSeconds)) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataTable'), 'StreamArn'] },
+        BatchSize: consumer.batchSize ?? 100,
+        MaximumBatchingWindowInSeconds: consumer.batchingWindowSeconds,
+      });
+    }
+  });
+
   it('consume their SQS queue reporting per-message failures', () => {
     // Assess
     for (const consumer of QUEUE_CONSUMERS) {

@@ -20,7 +20,7 @@ describe('the data table', () => {
     });
   });
 
-  it('has exactly the GSIs of lib/table-schema.ts, projecting all attributes', () => {
+  it('has exactly the GSIs of lib/table-schema.ts, each copying only the attributes declared with it', () => {
     // Assess
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({
@@ -29,9 +29,16 @@ describe('the data table', () => {
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projected] },
       })),
     });
+  });
+
+  it('copies no whole order into an index: not its address, history or task tokens', () => {
+    // Prepare
+    const projected = new Set(GLOBAL_INDEXES.flatMap((index) => index.projected));
+    // Assess
+    for (const attribute of ['shippingAddress', 'history', 'tokens', 'cancellation', 'failure', 'attention', 'correlationId']) expect(projected).not.toContain(attribute);
   });
 
   it('is deleted with a non-production stack', () => {

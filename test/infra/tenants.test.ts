@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { memoryOf } from '../../lib/function-memory';
 import { resolveSettings, TENANTS, type TenantSettings } from '../../lib/settings';
 import { allResources, resources, synthTenant, type Synthesized } from './support';
 
@@ -75,6 +76,21 @@ function differences(a: unknown, b: unknown, path = ''): string[] {
 describe('tenant stacks', () => {
   const acme = synthTenant('acme');
   const globex = synthTenant('globex');
+
+  it('size each function from lib/function-memory.ts unless the tenant sets lambdaMemoryMb for all', () => {
+    // Prepare
+    const sizes = (synthesized: Synthesized) =>
+      allResources(synthesized)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && typeof r.Properties!.Description === 'string' && /^(api|queue|workflow)\//.test(r.Properties!.Description as string))
+        .map(([, r]) => [r.Properties!.Description as string, r.Properties!.MemorySize] as const);
+    const overridden = synthTenant('acme', { settings: { ...acme.stack.settings, lambdaMemoryMb: 1024 } });
+
+    // Assess
+    const own = sizes(acme);
+    expect(own).toEqual(expect.arrayContaining([['queue/stock-stream', 256], ['queue/process-stripe-webhooks', 512]]));
+    for (const [module, mb] of own) expect(mb).toBe(memoryOf(module));
+    expect(new Set(sizes(overridden).map(([, mb]) => mb))).toEqual(new Set([1024]));
+  });
 
   it('share no physical resource names, so they deploy side by side', () => {
     // Act

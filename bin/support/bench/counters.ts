@@ -1,6 +1,7 @@
 /**
  * What a bench run counted, per function, as the cost projection needs it: invocations and their
- * billed time (Lambda rounds each up to the millisecond), DynamoDB capacity units (what the
+ * billed time (Lambda rounds each up to the millisecond), the CPU the stack's process spent meanwhile,
+ * the records of the batches (stream and SQS events), DynamoDB capacity units (what the
  * engine reported with ReturnConsumedCapacity; a write refused by its condition reports none but
  * is billed 1 WRU on AWS, so those are counted apart), and the calls to the other services.
  */
@@ -9,9 +10,14 @@ import type { Recording } from '../../../lib/local/call-recorder';
 export interface FunctionCounters {
   invocations: number;
   billedMs: number;
+  cpuMs: number;
+  /** Records in the events of batch consumers (stream, SQS); 0 for the others. */
+  records: number;
   rru: number;
   wru: number;
   refusedWrites: number;
+  /** Write units by operation and where they were spent, e.g. 'TransactWriteItems gsi1': 120 (and 'TransactWriteItems table'). */
+  wruBy: Record<string, number>;
   calls: Record<string, number>;
 }
 
@@ -21,25 +27,32 @@ const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
 
 export function addRecording(counters: Counters, recording: Recording): Counters {
   const functionOf = new Map(recording.invocations.map((inv) => [inv.id, inv.function]));
-  const entry = (fn: string) => (counters[fn] ??= { invocations: 0, billedMs: 0, rru: 0, wru: 0, refusedWrites: 0, calls: {} });
+  const entry = (fn: string) => (counters[fn] ??= { invocations: 0, billedMs: 0, cpuMs: 0, records: 0, rru: 0, wru: 0, refusedWrites: 0, wruBy: {}, calls: {} });
   for (const inv of recording.invocations) {
     if (inv.end === undefined) continue;
     const c = entry(inv.function);
     c.invocations++;
     c.billedMs += Math.max(1, Math.ceil(inv.end - inv.start));
+    c.cpuMs += inv.cpuMs ?? 0;
+    c.records += inv.records ?? 0;
   }
   for (const call of recording.calls) {
     const fn = functionOf.get(call.invocation);
     if (!fn || call.end === undefined) continue;
     const c = entry(fn);
     const name = `${call.service} ${call.operation}`;
-    c.calls[name] = (c.calls[name] ?? 0) + 1;
+    add(c.calls, name, 1);
     if (call.capacity) {
       c.rru += call.capacity.read;
       c.wru += call.capacity.write;
+      if (call.capacity.write) for (const [where, units] of Object.entries(call.capacity.byIndex ?? {})) add(c.wruBy, `${call.operation} ${where}`, units);
     } else if (call.service === 'dynamodb' && WRITES.test(call.operation) && call.status === 400) {
       c.refusedWrites++;
     }
   }
   return counters;
+}
+
+function add(into: Record<string, number>, name: string, n: number) {
+  into[name] = (into[name] ?? 0) + n;
 }

@@ -34,6 +34,8 @@ export interface StepResult {
   readonly floor: Record<Operation, Percentiles>;
   readonly floorCalls: number;
   readonly floorRefused: number;
+  /** This step's own counters: at 1 VU the durations least inflated by queueing (what `npm run cost` bills). */
+  readonly counters: Counters;
 }
 
 export interface BenchResult {
@@ -83,13 +85,14 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
       const cpuCores = (stack.cpuSeconds() - cpuBefore) / samples.wallSeconds;
       const recording = await stack.drain();
       addRecording(counters, recording);
+      const stepCounters = addRecording({}, recording);
       const stepShapes = shapesOf(recording, new Set(Object.values(FUNCTION_OF)));
       shapes.push(...stepShapes);
       print(`${vus} VU: replaying the store calls behind each operation for ${settings.floorSeconds} s …`);
       const floor = await runFloor(stack.dynamodb, stepShapes, vus, settings.floorSeconds);
       orders.push(...samples.orders);
       requests += samples.requests + vus; // each user's first cart line, before the clock starts
-      steps.push(stepResult(vus, samples, cpuCores, floor));
+      steps.push(stepResult(vus, samples, cpuCores, floor, stepCounters));
     }
     print(`checking that the ${orders.length} accepted checkouts reach PAID …`);
     const checkouts = await checkPaid(api, orders);
@@ -123,7 +126,7 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
   }
 }
 
-function stepResult(vus: number, samples: StepSamples, cpuCores: number, floor: Awaited<ReturnType<typeof runFloor>>): StepResult {
+function stepResult(vus: number, samples: StepSamples, cpuCores: number, floor: Awaited<ReturnType<typeof runFloor>>, counters: Counters): StepResult {
   return {
     vus,
     seconds: samples.wallSeconds,
@@ -134,6 +137,7 @@ function stepResult(vus: number, samples: StepSamples, cpuCores: number, floor: 
     floor: Object.fromEntries(OPERATIONS.map((op) => [op, percentiles(floor.ms[op])])) as StepResult['floor'],
     floorCalls: floor.calls,
     floorRefused: floor.refused,
+    counters,
   };
 }
 

@@ -27,6 +27,7 @@ import { orderKeys, type IndexPartition } from './keys';
 import { claim, complete, release, type Claim } from './once';
 import { stockMoveUpdate } from './stock-repository';
 import {
+  batchGet,
   cancellationCodes,
   entityTag,
   getItem,
@@ -240,7 +241,8 @@ export async function releaseStripeEvent(eventId: string): Promise<void> {
 /**
  * One page of an order index, newest first. The cursor is the last shown item's index sort key
  * (`<createdAt>#<orderId>`); the partition always comes from the server, so a cursor can never
- * open another customer's list.
+ * open another customer's list. The indexes hold no whole orders (lib/table-schema.ts): the page's
+ * keys come from the index, the orders from the table, in one BatchGet.
  */
 async function orderPage({ index, partition }: IndexPartition, page: PageRequest): Promise<Page<OrderRecord>> {
   const start = page.cursor ? decodeCursor(page.cursor) : undefined;
@@ -253,11 +255,14 @@ async function orderPage({ index, partition }: IndexPartition, page: PageRequest
       ExclusiveStartKey: start && { ...orderKeys.order(start.orderId), [partitionKey]: partition, [sortKey]: start.sortKey },
     },
   );
-  const items = Items.slice(0, page.limit) as OrderRecord[];
-  const last = items.at(-1);
+  const shown = Items.slice(0, page.limit);
+  const orders = await batchGet(shown.map(({ pk, sk }) => ({ pk, sk })));
+  const byKey = new Map(orders.map((order) => [order.pk as string, order as unknown as OrderRecord]));
+  const items = shown.flatMap(({ pk }) => byKey.get(pk) ?? []); // in the index's order
+  const last = shown.at(-1);
   return {
     items,
-    nextCursor: Items.length > page.limit && last ? encodeCursor(`${last.createdAt}#${last.id}`) : null,
+    nextCursor: Items.length > page.limit && last ? encodeCursor(last[sortKey] as string) : null,
   };
 }
 
