@@ -68,7 +68,7 @@ export class CrowdstartStack extends Stack {
     const logRetention = settings.logRetentionDays as RetentionDays;
     Tags.of(this).add('crowdstart:tenant', settings.tenant);
 
-    this.table = new DataTable(this, 'Data', { retain });
+    this.table = new DataTable(this, 'Data', { retain, indexesCopyingWholeItems: settings.indexesCopyingWholeItems });
     this.queues = new Queues(this, 'Queues', { retain });
     this.functions = new ServiceFunctions({
       table: this.table.table,

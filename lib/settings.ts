@@ -4,6 +4,7 @@
  * a tenant under the `tenants` context key, e.g. `{ "tenants": { "acme": { "throttle": { "rateLimit": 500 } } } }`.
  * Everything is plain data so overrides can come from JSON and are validated here, once.
  */
+import { GLOBAL_INDEXES, type IndexName } from './table-schema';
 
 /** Where the HTTP API's JWT authorizer trusts tokens from. */
 export interface JwtSettings {
@@ -86,6 +87,13 @@ export interface TenantSettings {
    * undefined: each function gets its own.
    */
   readonly lambdaMemoryMb?: number;
+  /**
+   * Indexes that still copy whole items (projection ALL), for a stage deployed before each index
+   * copied only what its Queries read (lib/table-schema.ts). DynamoDB cannot change a projection
+   * in place and CloudFormation recreates at most one index per update, so such a stage lists all
+   * three, then deploys once per index with one fewer in the list. Every reader works with either.
+   */
+  readonly indexesCopyingWholeItems?: readonly IndexName[];
   /** Interval overrides for scheduled jobs, keyed by the job's `intervalSetting` (e.g. SWEEP_INTERVAL_SECONDS). */
   readonly scheduleIntervals: Readonly<Record<string, number>>;
   /**
@@ -237,6 +245,8 @@ function validate(s: TenantSettings): void {
   positiveInt('completeAfterSeconds', s.completeAfterSeconds);
   positiveInt('fulfillmentSlaSeconds', s.fulfillmentSlaSeconds);
   if (s.lambdaMemoryMb !== undefined) positiveInt('lambdaMemoryMb', s.lambdaMemoryMb);
+  const indexNames: readonly string[] = GLOBAL_INDEXES.map((index) => index.indexName);
+  for (const name of s.indexesCopyingWholeItems ?? []) if (!indexNames.includes(name)) problems.push(`indexesCopyingWholeItems: no index named ${name}`);
   for (const [name, seconds] of Object.entries(s.scheduleIntervals)) positiveInt(`scheduleIntervals.${name}`, seconds);
   if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays)) {
     problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${s.logRetentionDays}`);

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { GLOBAL_INDEXES, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../table-schema';
+import { GLOBAL_INDEXES, type IndexName, TABLE_PARTITION_KEY, TABLE_SORT_KEY, TTL_ATTRIBUTE } from '../table-schema';
 
 /** Properties of {@link DataTable}. */
 export interface DataTableProps {
@@ -10,6 +10,11 @@ export interface DataTableProps {
    * @default false
    */
   readonly retain?: boolean;
+  /**
+   * Indexes kept at projection ALL while a stage upgrades to the lean ones (TenantSettings.indexesCopyingWholeItems).
+   * @default none
+   */
+  readonly indexesCopyingWholeItems?: readonly IndexName[];
 }
 
 /**
@@ -35,12 +40,12 @@ export class DataTable extends Construct {
     });
     for (const index of GLOBAL_INDEXES) {
       // What each index copies is declared with it (lib/table-schema.ts): only what its Queries read.
+      const whole = props.indexesCopyingWholeItems?.includes(index.indexName) ?? false;
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...index.projected],
+        ...(whole ? { projectionType: ProjectionType.ALL } : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projected] }),
       });
     }
   }

@@ -34,6 +34,21 @@ describe('the data table', () => {
     });
   });
 
+  it('keeps the indexes a stage lists in indexesCopyingWholeItems at projection ALL, so an old stage upgrades one index per deploy', () => {
+    // Prepare
+    const dev = synthTenant('dev');
+    const upgrading = synthTenant('dev', { settings: { ...dev.stack.settings, indexesCopyingWholeItems: ['gsi1', 'gsi3'] } });
+
+    // Assess
+    upgrading.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: Match.anyValue(),
+        Projection: index.indexName === 'gsi2' ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projected] } : { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
   it('copies no whole order into an index: not its address, history or task tokens', () => {
     // Prepare
     const projected = new Set(GLOBAL_INDEXES.flatMap((index) => index.projected));
