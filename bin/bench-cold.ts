@@ -4,7 +4,8 @@
  * never fails on them; writes .bench/cold.json.
  *
  * Settings: BENCH_COLD_FUNCTIONS (comma-separated modules, e.g. api/health; default all),
- * BENCH_COLD_RUNS (5), BENCH_OUT (.bench/).
+ * BENCH_COLD_RUNS (5), BENCH_COLD_NODE_OPTIONS (none, as on Lambda; e.g. --enable-source-maps),
+ * BENCH_OUT (.bench/).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { outDir, positiveInt } from './support/bench/settings';
 
 const only = (process.env.BENCH_COLD_FUNCTIONS ?? '').split(',').map((m) => m.trim()).filter(Boolean);
 
-runCold({ only, runs: positiveInt('BENCH_COLD_RUNS', 5) }, (line) => console.log(line)).then(
+runCold({ only, runs: positiveInt('BENCH_COLD_RUNS', 5), nodeOptions: process.env.BENCH_COLD_NODE_OPTIONS }, (line) => console.log(line)).then(
   (results) => {
     for (const line of coldLines(results)) console.log(line);
     mkdirSync(outDir(), { recursive: true });

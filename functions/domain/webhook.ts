@@ -8,7 +8,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listQuerySchema, resourceId } from './customer';
 import { AppError } from './errors';
 import type { OrderStatus, OrderView } from './order';

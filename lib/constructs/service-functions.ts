@@ -57,24 +57,48 @@ const TABLE_READ_ACTIONS = [
 ];
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
+/**
+ * Packages the SDK's default credential chain loads only through `import()` when the
+ * environment holds no credentials, which on Lambda it always does (the execution role's keys are
+ * in AWS_ACCESS_KEY_ID …). Bundled, they and the STS/SSO clients they pull in are 137 KB of every
+ * SDK function (`npm run bench:cold`); left out, a chain that ever got that far (never on
+ * Lambda) would import the runtime's own copies. bench:cold's init fails if one is ever loaded at module scope.
+ */
+const LAZY_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+];
+
 /** How every function is bundled; `npm run bench:cold` (bin/support/bench/cold.ts) bundles with the same. */
 export const FUNCTION_BUNDLING = {
-  format: OutputFormat.ESM,
-  // Prefer packages' ESM builds; CJS-only dependencies still work through the banner's require.
+  // CommonJS output: Node 22+ loads its whole undici (fetch, WebSocket) when an ES module imports
+  // node:http, as the SDK's and Stripe's ESM builds do (nodejs/node#57649); a require() does not.
+  // Lambda requires an index.js that no package.json marks as a module.
+  format: OutputFormat.CJS,
+  // Packages' ESM builds still go in, for tree-shaking.
   mainFields: ['module', 'main'],
-  banner: "import { createRequire as __crowdstartCreateRequire } from 'node:module'; const require = __crowdstartCreateRequire(import.meta.url);",
-  // Bundle the SDK: package.json pins newer clients than the runtime ships, and the
-  // runtime's copy is CommonJS only.
+  // Bundle the SDK: package.json pins newer clients than the runtime ships (its version varies by
+  // runtime and Region), AWS recommends deploying the clients a function uses, and loading the SDK
+  // from node_modules, as the runtime's copy loads, measured slower at init than the bundled,
+  // tree-shaken copy (get-product, add-cart-item, checkout: 167–445 KB instead of 384–706, but
+  // init 150–160 ms instead of 110). An ES module handler can import the runtime's copy (CommonJS)
+  // too, so that is no reason either way.
   bundleAwsSDK: true,
+  externalModules: LAZY_CREDENTIAL_PROVIDERS,
   minify: true,
+  // No --enable-source-maps in NODE_OPTIONS: it reads and indexes each bundle's map at load, a
+  // large share of init (BENCH_COLD_NODE_OPTIONS=--enable-source-maps npm run bench:cold shows
+  // it). Stack frames still name our functions and classes (keepNames), and the maps ship with
+  // the code, so a logged position can be mapped back to the source.
   keepNames: true,
   sourceMap: true,
   sourcesContent: false,
   forceDockerBundling: false,
 } satisfies BundlingOptions;
-
-/** Every function's NODE_OPTIONS (source maps cost init time, so bench:cold runs with them too). */
-export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
 /** The alias every event source, integration and Task state invokes; CodeDeploy moves it. */
 export const LIVE_ALIAS_NAME = 'live';
@@ -100,7 +124,7 @@ export interface ServiceFunctionsProps {
   readonly memorySizeMb?: number;
   /**
    * Env vars every function gets (settings, not resources: those come with their grants).
-   * @default - none beyond NODE_OPTIONS and POWERTOOLS_SERVICE_NAME
+   * @default - none beyond POWERTOOLS_SERVICE_NAME
    */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -192,7 +216,6 @@ export class ServiceFunctions {
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
         ...this.props.environment,
         ...options.environment,

@@ -3,9 +3,12 @@
  * workflow's tasks) bundled with esbuild as the CDK stack bundles it (FUNCTION_BUNDLING of
  * lib/constructs/service-functions.ts, translated to esbuild's options as NodejsFunction does),
  * its size, the packages that make it up, and its module initialisation time in a fresh Node
- * process (the median of a few runs), with the function's NODE_OPTIONS: what a cold start pays
- * before the handler runs. Over 300 KB or 40 ms is flagged; nothing fails.
+ * process (the median of a few runs), loaded as the Lambda runtime loads it (a CommonJS index.js
+ * through require, an index.mjs through import) from a directory with no node_modules, as
+ * /var/task has none: what a cold start pays before the handler runs. Over 300 KB or 40 ms is
+ * flagged; nothing fails.
  */
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { QUEUE_CONSUMERS, QUEUES, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../../lib/consumers';
 import { WORKFLOW_TASKS } from '../../../lib/constructs/order-workflow';
-import { FUNCTION_BUNDLING, FUNCTION_NODE_OPTIONS, PROJECT_ROOT } from '../../../lib/constructs/service-functions';
+import { FUNCTION_BUNDLING, PROJECT_ROOT } from '../../../lib/constructs/service-functions';
 import { ENV } from '../../../lib/env-names';
 import { ROUTES } from '../../../lib/routes';
 import { fmt, median, table } from './stats';
@@ -24,12 +27,19 @@ export const LIMITS = { bundleKb: 300, initMs: 40 };
 /** The Lambda runtime's Node (Runtime.NODEJS_24_X), also what esbuild targets. */
 const TARGET = 'node24';
 const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
+/** NodejsFunction's file name for each output format. */
+const OUT_FILE: Record<OutputFormat, string> = { [OutputFormat.CJS]: 'index.js', [OutputFormat.ESM]: 'index.mjs' };
 
 export interface ColdSettings {
   /** Only these modules (BENCH_COLD_FUNCTIONS, comma-separated, e.g. api/health); default: all. */
   readonly only?: readonly string[];
   /** Fresh processes per function (BENCH_COLD_RUNS, default 5). */
   readonly runs: number;
+  /**
+   * NODE_OPTIONS of the timed processes (BENCH_COLD_NODE_OPTIONS), e.g. `--enable-source-maps` to
+   * see what it would cost; default: none, as the stack sets none.
+   */
+  readonly nodeOptions?: string;
 }
 
 export interface ColdResult {
@@ -86,7 +96,7 @@ export async function runCold(settings: ColdSettings, print: (line: string) => v
     const results: ColdResult[] = [];
     for (const [i, b] of bundles.entries()) {
       const initRuns: number[] = [];
-      for (let run = 0; run < settings.runs; run++) initRuns.push(await initMs(b.file));
+      for (let run = 0; run < settings.runs; run++) initRuns.push(await initMs(b.file, settings.nodeOptions));
       results.push({ module: b.module, bundleKb: b.bytes / 1024, initMs: median(initRuns), initRuns, parts: b.parts });
       process.stderr.write(`\r  init ${i + 1}/${bundles.length} ${b.module}`.padEnd(70) + (i + 1 === bundles.length ? '\n' : ''));
     }
@@ -99,16 +109,16 @@ export async function runCold(settings: ColdSettings, print: (line: string) => v
 async function bundle(module: string, dir: string) {
   const outDir = join(dir, module.replace(/\W+/g, '-'));
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, 'index.mjs');
+  const file = join(outDir, OUT_FILE[FUNCTION_BUNDLING.format]);
   const result = await build({ ...esbuildOptions(), entryPoints: [join(PROJECT_ROOT, 'functions', `${module}.ts`)], outfile: file });
   for (const output of result.outputFiles!) writeFileSync(output.path, output.contents);
-  const js = result.outputFiles!.find((o) => o.path.endsWith('.mjs'))!;
+  const js = result.outputFiles!.find((o) => o.path === file)!;
   return { module, file, bytes: js.contents.byteLength, parts: partsOf(result.metafile!) };
 }
 
 /** Bytes in the output by package (node_modules/<name> or <@scope/name>), largest first. */
 function partsOf(metafile: Metafile): [string, number][] {
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith('.mjs'))![1];
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint)!;
   const byPackage = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
@@ -120,10 +130,15 @@ function partsOf(metafile: Metafile): [string, number][] {
 
 const run = promisify(execFile);
 
-/** The module's import in a fresh Node process, timed from inside it (process start-up excluded). */
-async function initMs(file: string): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  const { stdout } = await run(NODE, ['--input-type=module', '-e', script], { env: lambdaEnv(), cwd: tmpdir() });
+/**
+ * The module's load in a fresh Node process, timed from inside it (process start-up excluded).
+ * The Lambda runtime is itself an ES module: it requires a `.js` handler through createRequire
+ * and imports a `.mjs` one.
+ */
+async function initMs(file: string, nodeOptions = ''): Promise<number> {
+  const load = file.endsWith('.mjs') ? `await import(${JSON.stringify(pathToFileURL(file).href)})` : `require(${JSON.stringify(file)})`;
+  const script = `import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); const t = performance.now(); ${load}; console.log(performance.now() - t);`;
+  const { stdout } = await run(NODE, ['--input-type=module', '-e', script], { env: { ...lambdaEnv(), NODE_OPTIONS: nodeOptions }, cwd: tmpdir() });
   return Number(stdout.trim().split('\n').pop());
 }
 
@@ -133,7 +148,6 @@ function lambdaEnv(): NodeJS.ProcessEnv {
   const queues = Object.fromEntries(QUEUES.map((q) => [q.urlEnvVar, `https://sqs.us-east-1.amazonaws.com/000000000000/${q.id}`]));
   return {
     PATH: process.env.PATH,
-    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
     AWS_REGION: 'us-east-1',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
     AWS_LAMBDA_FUNCTION_NAME: 'bench-cold',
@@ -157,6 +171,6 @@ export function coldLines(results: readonly ColdResult[]): string[] {
     `${results.length} functions: bundle ${fmt(Math.min(...sizes), 0)}–${fmt(Math.max(...sizes), 0)} KB (median ${fmt(median(sizes), 0)}), ` +
       `init ${fmt(Math.min(...inits))}–${fmt(Math.max(...inits))} ms (median ${fmt(median(inits))}); ` +
       `over ${LIMITS.bundleKb} KB: ${results.filter((r) => r.bundleKb > LIMITS.bundleKb).length}, over ${LIMITS.initMs} ms: ${results.filter((r) => r.initMs > LIMITS.initMs).length}.`,
-    'Init: the median of fresh `node` processes importing the bundle (NODE_OPTIONS as on Lambda), on this shared machine; a Lambda cold start adds the runtime\'s own start.',
+    'Init: the median of fresh `node` processes loading the bundle as the Lambda runtime does, on this shared machine; a Lambda cold start adds the runtime\'s own start.',
   ];
 }
