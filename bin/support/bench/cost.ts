@@ -10,7 +10,7 @@ import { memoryOf } from '../../../lib/function-memory';
 import { resolveSettings } from '../../../lib/settings';
 import { AWS_LATENCY_MS } from './aws-model';
 import type { BenchResult } from './index';
-import type { Counters, FunctionCounters } from './counters';
+import { emptyCounters, mergeCounters, type Counters, type FunctionCounters } from './counters';
 import { fmt, mean, sum, table } from './stats';
 import { MIX } from './workload';
 
@@ -111,7 +111,7 @@ export function projectCost(bench: BenchResult): Cost {
     }),
   ];
   const byFunction = new Map<string, FunctionCounters>();
-  for (const [fn, c] of monthly) byFunction.set(fn, merge(byFunction.get(fn), c));
+  for (const [fn, c] of monthly) byFunction.set(fn, mergeCounters(byFunction.get(fn), c));
   const functions = [...byFunction].map(([fn, c]) => functionMonth(bench, fn, c, memoryOf(fn, override)));
 
   const total = (pick: (c: FunctionCounters) => number) => sum([...byFunction.values()].map(pick));
@@ -165,7 +165,7 @@ function functionMonth(bench: BenchResult, fn: string, c: FunctionCounters, memo
     memoryMb,
     ms: awsMs,
     msFrom: from,
-    msAllLevels: (c.billedMs / c.invocations) * (c.records ? c.records / invocations / (c.records / c.invocations) : 1) + stripeMs,
+    msAllLevels: (c.billedMs / c.invocations) * (c.records ? c.invocations / invocations : 1) + stripeMs, // per local invocation, times AWS's batch
     cpuMs,
     gbSeconds: (invocations * awsMs * memoryMb) / 1024 / 1000,
   };
@@ -204,30 +204,6 @@ function representativeMs(bench: BenchResult, fn: string, all: FunctionCounters)
   ];
   const [from, c] = candidates.find(([, c]) => c?.invocations) as [string, FunctionCounters];
   return { ms: c.billedMs / c.invocations, from, cpuMs: (c.cpuMs ?? 0) / c.invocations, recordsPerInvocation: (c.records ?? 0) / c.invocations };
-}
-
-function emptyCounters(): FunctionCounters {
-  return { invocations: 0, billedMs: 0, cpuMs: 0, records: 0, rru: 0, wru: 0, refusedWrites: 0, wruBy: {}, calls: {} };
-}
-
-function merge(a: FunctionCounters | undefined, b: FunctionCounters): FunctionCounters {
-  if (!a) return b;
-  const add = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    invocations: a.invocations + b.invocations,
-    billedMs: a.billedMs + b.billedMs,
-    cpuMs: a.cpuMs + b.cpuMs,
-    records: a.records + b.records,
-    rru: a.rru + b.rru,
-    wru: a.wru + b.wru,
-    refusedWrites: a.refusedWrites + b.refusedWrites,
-    wruBy: add(a.wruBy, b.wruBy),
-    calls: add(a.calls, b.calls),
-  };
 }
 
 function scaled(counters: Counters, factor: number, keep: (fn: string) => boolean): [string, FunctionCounters][] {

@@ -23,11 +23,36 @@ export interface FunctionCounters {
 
 export type Counters = Record<string, FunctionCounters>;
 
+export function emptyCounters(): FunctionCounters {
+  return { invocations: 0, billedMs: 0, cpuMs: 0, records: 0, rru: 0, wru: 0, refusedWrites: 0, wruBy: {}, calls: {} };
+}
+
+/** The two counts of one function added up (e.g. the mix's and the lifecycle's). */
+export function mergeCounters(a: FunctionCounters | undefined, b: FunctionCounters): FunctionCounters {
+  if (!a) return b;
+  const sumOf = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [name, n] of Object.entries(y)) add(out, name, n);
+    return out;
+  };
+  return {
+    invocations: a.invocations + b.invocations,
+    billedMs: a.billedMs + b.billedMs,
+    cpuMs: a.cpuMs + b.cpuMs,
+    records: a.records + b.records,
+    rru: a.rru + b.rru,
+    wru: a.wru + b.wru,
+    refusedWrites: a.refusedWrites + b.refusedWrites,
+    wruBy: sumOf(a.wruBy, b.wruBy),
+    calls: sumOf(a.calls, b.calls),
+  };
+}
+
 const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
 
 export function addRecording(counters: Counters, recording: Recording): Counters {
   const functionOf = new Map(recording.invocations.map((inv) => [inv.id, inv.function]));
-  const entry = (fn: string) => (counters[fn] ??= { invocations: 0, billedMs: 0, cpuMs: 0, records: 0, rru: 0, wru: 0, refusedWrites: 0, wruBy: {}, calls: {} });
+  const entry = (fn: string) => (counters[fn] ??= emptyCounters());
   for (const inv of recording.invocations) {
     if (inv.end === undefined) continue;
     const c = entry(inv.function);
