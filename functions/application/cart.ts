@@ -1,7 +1,8 @@
 /**
  * The cart-add use case over the cart repository's holds. Its store round trips, in sequence:
  * the cart (beside the Idempotency-Key lookup), the catalog items of the SKU and of the cart's
- * lines in one BatchGet, then the one transaction of line, stock and idempotency record. The
+ * lines with the SKU's stock layout in one BatchGet, then the one transaction of line, stock and
+ * idempotency record. The
  * answer is the cart built from what was read and written, not read again.
  */
 import {
@@ -49,7 +50,7 @@ export async function addToCart(
 ): Promise<CartAdd> {
   const policy = holdPolicy();
   let [holds] = await Promise.all([listHolds(customerId), idempotency?.write.firstUse()]);
-  const catalog = await getSkuInfos([sku, ...holds.filter((hold) => isLive(hold, now)).map((hold) => hold.sku)]);
+  const catalog = await getSkuInfos([sku, ...holds.filter((hold) => isLive(hold, now)).map((hold) => hold.sku)], { withLayoutOf: sku });
   const info = catalog.get(sku);
   if (!info) throw new NotFound('SKU', sku);
   let releasedInline = false;

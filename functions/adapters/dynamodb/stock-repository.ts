@@ -35,6 +35,7 @@ import {
   cancellationCodes,
   entityTag,
   getItem,
+  isEntity,
   transactWrite,
   type TransactItem,
 } from './table';
@@ -83,10 +84,17 @@ export async function getSkuInfo(sku: string): Promise<SkuInfo | undefined> {
   return Item && toSkuInfo(Item);
 }
 
-/** The VARIANT items of these SKUs, by SKU; SKUs outside the catalog are absent from the map. */
-export async function getSkuInfos(skus: readonly string[]): Promise<Map<string, SkuInfo>> {
-  const items = await batchGet([...new Set(skus)].map(skuKeys.variant));
-  return new Map(items.map((item) => [item.sku as string, toSkuInfo(item)]));
+/**
+ * The VARIANT items of these SKUs, by SKU; SKUs outside the catalog are absent from the map.
+ * With `withLayoutOf`, the same BatchGet also reads that SKU's stock record unless its layout is
+ * cached, so the hold that follows (takeFromShard) picks its shard without a read of its own.
+ */
+export async function getSkuInfos(skus: readonly string[], { withLayoutOf }: { withLayoutOf?: string } = {}): Promise<Map<string, SkuInfo>> {
+  const variants = [...new Set(skus)].map(skuKeys.variant);
+  const layoutSku = withLayoutOf !== undefined && !cachedLayout(withLayoutOf) ? withLayoutOf : undefined;
+  const items = await batchGet(layoutSku === undefined ? variants : [...variants, skuKeys.stock(layoutSku)]);
+  if (layoutSku !== undefined) remember(layoutSku, layoutOf(items.find((item) => isEntity(item, 'STOCK'))));
+  return new Map(items.filter((item) => isEntity(item, 'VARIANT')).map((item) => [item.sku as string, toSkuInfo(item)]));
 }
 
 /** The SKU's stock summed over its shards, or undefined when none was ever written (no stock yet). */
@@ -409,14 +417,19 @@ async function createStockRecord(sku: string): Promise<void> {
 
 /** The SKU's layout, from the process cache or an eventually consistent read of its stock record. */
 export async function stockLayoutOf(sku: string): Promise<StockLayout> {
-  const cached = layoutCache.get(sku);
-  if (cached && cached.until > Date.now()) return cached.layout;
+  const cached = cachedLayout(sku);
+  if (cached) return cached;
   const { Item } = await getItem({
     Key: skuKeys.stock(sku),
     ProjectionExpression: '#shards, #slots',
     ExpressionAttributeNames: { '#shards': 'shards', '#slots': 'shardSlots' },
   });
   return remember(sku, layoutOf(Item));
+}
+
+function cachedLayout(sku: string): StockLayout | undefined {
+  const cached = layoutCache.get(sku);
+  return cached && cached.until > Date.now() ? cached.layout : undefined;
 }
 
 function remember(sku: string, layout: StockLayout): StockLayout {
