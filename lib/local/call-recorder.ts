@@ -14,10 +14,10 @@ import { observeInvocations } from './lambda-runtime';
  * request with the invocation's id.
  *
  * DynamoDB calls go through an HTTP proxy in front of the engine (the handlers'
- * AWS_ENDPOINT_URL_DYNAMODB), which times each call as the engine answers it, asks for the
- * consumed capacity (ReturnConsumedCapacity=INDEXES, so GSI writes are counted) and keeps the
- * request bodies of a sample of invocations per function, which the bench replays as the
- * store's floor. Calls to the other engines (SQS, Step Functions, Stripe) are timed at the client.
+ * AWS_ENDPOINT_URL_DYNAMODB), which times each call from the handler's request to the engine's
+ * answer, asks for the consumed capacity (ReturnConsumedCapacity=INDEXES, so GSI writes are
+ * counted) and keeps the request bodies of a sample of invocations per function, which the
+ * bench replays as the store's floor. Calls to the other engines (SQS, Step Functions, Stripe) are timed at the client.
  * Untagged requests (the bench's own floor replays) pass through unrecorded.
  *
  * `GET /_local/calls` on the proxy answers everything recorded so far and forgets it.
@@ -70,6 +70,12 @@ export interface CallRecorder {
 }
 
 const INVOCATION_HEADER = 'x-crowdstart-invocation';
+/**
+ * When the handler's client created the request. A call starts there, not when the proxy reads
+ * it: under load two calls sent side by side can reach the proxy one after the other's answer,
+ * and would count as a chain of two.
+ */
+const STARTED_HEADER = 'x-crowdstart-started';
 /** How many invocations per function (per recording drained) keep their request bodies. */
 const SAMPLED_PER_FUNCTION = 64;
 /** Operations that accept ReturnConsumedCapacity. */
@@ -128,9 +134,10 @@ export async function startCallRecorder(target: string): Promise<CallRecorder> {
     const invocation = req.headers[INVOCATION_HEADER] as string | undefined;
     const headers = { ...req.headers };
     delete headers[INVOCATION_HEADER];
+    delete headers[STARTED_HEADER];
     if (!invocation) return pass(req, headers, body, res);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
-    const call: RecordedCall = { invocation, service: 'dynamodb', operation, start: now() };
+    const call: RecordedCall = { invocation, service: 'dynamodb', operation, start: Number(req.headers[STARTED_HEADER]) || now() };
     recording.calls.push(call);
     if (keepsBody(invocation)) call.request = body.toString();
     const sent = withCapacityRequested(operation, body);
@@ -178,7 +185,10 @@ export async function startCallRecorder(target: string): Promise<CallRecorder> {
     if (!invocation) return;
     const host = String(request.getHeader('host') ?? '');
     const service = serviceOf(host, port);
-    if (service === 'dynamodb') return request.setHeader(INVOCATION_HEADER, invocation.id);
+    if (service === 'dynamodb') {
+      request.setHeader(INVOCATION_HEADER, invocation.id);
+      return request.setHeader(STARTED_HEADER, String(now()));
+    }
     const target = String(request.getHeader('x-amz-target') ?? '');
     const operation = target ? target.split('.')[1]! : `${request.method} ${request.path.split('?')[0]!.replace(/\/[a-z]+_[A-Za-z0-9_]+/g, '/{id}')}`;
     const call: RecordedCall = { invocation: invocation.id, service, operation, start: now() };
