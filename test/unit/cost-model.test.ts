@@ -1,5 +1,5 @@
 /** The monthly bill of `npm run cost` (bin/support/bench/cost.ts): what it counts as AWS would bill it. */
-import type { FunctionCounters } from '../../bin/support/bench/counters';
+import { addRecording, type FunctionCounters } from '../../bin/support/bench/counters';
 import { MONTHLY_REQUESTS, projectCost } from '../../bin/support/bench/cost';
 import type { BenchResult } from '../../bin/support/bench/index';
 import { STREAM_CONSUMERS } from '../../lib/consumers';
@@ -47,5 +47,27 @@ describe('the cost model', () => {
     const month = functions.find((f) => f.fn === fn)!;
     expect(month).toMatchObject({ invocations: 100_000, memoryMb: memoryOf(fn), ms: 20, msFrom: '1 VU', msAllLevels: 200 });
     expect(month.gbSeconds).toBeCloseTo((100_000 * 0.02 * memoryOf(fn)) / 1024);
+  });
+
+  it('counts only finished invocations and their calls: one still running at the drain has no duration to bill', () => {
+    // Prepare: one finished read, and a stream batch still running when the recording was drained
+    const recording = {
+      invocations: [
+        { id: 'a', function: 'api/get-product', start: 0, end: 12 },
+        { id: 'b', function: 'queue/search-indexer', start: 5 },
+      ],
+      calls: [
+        { invocation: 'a', service: 'dynamodb', operation: 'BatchGetItem', start: 1, end: 4, capacity: { read: 1, write: 0, byIndex: {} } },
+        { invocation: 'b', service: 'dynamodb', operation: 'BatchWriteItem', start: 6, end: 9, capacity: { read: 0, write: 2, byIndex: {} } },
+      ],
+    };
+
+    // Act
+    const counted = addRecording({}, recording);
+
+    // Assess
+    expect(Object.keys(counted)).toEqual(['api/get-product']);
+    expect(counted['api/get-product']).toMatchObject({ invocations: 1, billedMs: 12, rru: 1 });
+    expect(() => projectCost(bench(counted))).not.toThrow();
   });
 });

@@ -51,10 +51,11 @@ export function mergeCounters(a: FunctionCounters | undefined, b: FunctionCounte
 const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
 
 export function addRecording(counters: Counters, recording: Recording): Counters {
-  const functionOf = new Map(recording.invocations.map((inv) => [inv.id, inv.function]));
+  // Only finished invocations count, and only their calls: one still running at the drain has no duration yet.
+  const functionOf = new Map(recording.invocations.filter((inv) => inv.end !== undefined).map((inv) => [inv.id, inv.function]));
   const entry = (fn: string) => (counters[fn] ??= emptyCounters());
   for (const inv of recording.invocations) {
-    if (inv.end === undefined) continue;
+    if (!functionOf.has(inv.id)) continue;
     const c = entry(inv.function);
     c.invocations++;
     c.billedMs += Math.max(1, Math.ceil(inv.end - inv.start));
