@@ -13,6 +13,9 @@ function required(name: string): string {
   return value;
 }
 
+/** What a deployed function serves catalog reads from memory for when its stack sets nothing (the local stack sets 0). */
+export const CATALOG_CACHE_SECONDS_ON_AWS = 5;
+
 function numberOr(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -38,7 +41,7 @@ export const env = {
   },
   /** How long a catalog read (product, list, search) is served from the function's memory. */
   get catalogCacheSeconds(): number {
-    return numberOr(ENV.catalogCacheSeconds, 5);
+    return numberOr(ENV.catalogCacheSeconds, CATALOG_CACHE_SECONDS_ON_AWS);
   },
   get completeAfterSeconds(): number {
     return numberOr(ENV.completeAfterSeconds, 14 * 24 * 3600);

@@ -1,12 +1,14 @@
 /**
  * The stack a bench runs against: bin/dev.ts as a child process in a temp DATA_DIR (as the
- * integration tests start it), with the stage throttle lifted, the call recorder on
- * (lib/local/call-recorder.ts) and the handlers logging at INFO, Powertools' default on AWS,
- * so the log bytes a deployed stage would ingest can be counted. It also reads the CPU time the
+ * integration tests start it), with the stage throttle lifted, the catalog cache as on AWS, the
+ * call recorder on (lib/local/call-recorder.ts) and the handlers logging at INFO, Powertools'
+ * default on AWS, so the log bytes a deployed stage would ingest can be counted. It also reads the CPU time the
  * stack's process tree (Node and the DynamoDB Local JVM) used, from /proc.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { CATALOG_CACHE_SECONDS_ON_AWS } from '../../../functions/shared/env';
+import { ENV } from '../../../lib/env-names';
 import type { Recording } from '../../../lib/local/call-recorder';
 import { startStackProcess, type StackProcess } from '../stack-process';
 
@@ -26,7 +28,15 @@ export interface BenchStack {
 
 export async function startBenchStack(): Promise<BenchStack> {
   const stack = await startStackProcess({
-    env: { SEED_DEMO: 'false', LOG_REQUESTS: 'false', RECORD_CALLS: 'true', LOCAL_THROTTLE: 'off', POWERTOOLS_LOG_LEVEL: 'INFO' },
+    env: {
+      SEED_DEMO: 'false',
+      LOG_REQUESTS: 'false',
+      RECORD_CALLS: 'true',
+      LOCAL_THROTTLE: 'off',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      // The catalog cache as a deployed stage has it (the local stack turns it off for the tests).
+      [ENV.catalogCacheSeconds]: process.env[ENV.catalogCacheSeconds] ?? String(CATALOG_CACHE_SECONDS_ON_AWS),
+    },
   });
   let logBytes = 0;
   const countLogLines = (chunk: Buffer) => {
