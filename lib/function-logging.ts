@@ -8,15 +8,17 @@
  * dropped). What operators lose: the per-invocation REPORT line (billed ms, max memory used, init
  * duration). Duration, errors, throttles and concurrency stay as CloudWatch metrics, failures in
  * the handlers' own ERROR lines and in X-Ray; set INFO here to get the lines back while sizing
- * memory. Application logs stay at INFO (Powertools' default; the handlers' lines, ~60 B a
- * request in the bench).
+ * memory. Application logs at INFO (the handlers' lines, ~60 B a request in the bench): Lambda
+ * passes the level to the function (AWS_LAMBDA_LOG_LEVEL), and Powertools' Logger then takes it
+ * over POWERTOOLS_LOG_LEVEL, so DEBUG on a stage is set here.
  */
-import { LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 
 export const FUNCTION_LOGGING = {
   loggingFormat: LoggingFormat.JSON,
+  applicationLogLevelV2: ApplicationLogLevel.INFO,
   systemLogLevelV2: SystemLogLevel.WARN,
-} satisfies { loggingFormat: LoggingFormat; systemLogLevelV2: SystemLogLevel };
+} satisfies { loggingFormat: LoggingFormat; applicationLogLevelV2: ApplicationLogLevel; systemLogLevelV2: SystemLogLevel };
 
 /** START, END and REPORT lines Lambda writes per invocation at system level INFO, about (REPORT with its X-Ray trace id); none at WARN. */
 export const PLATFORM_LOG_BYTES = FUNCTION_LOGGING.systemLogLevelV2 === SystemLogLevel.WARN ? 0 : 350;
