@@ -15,6 +15,7 @@ import { METRICS_SERVICE } from '../business-metrics';
 import type { QueueId } from '../consumers';
 import { ENV } from '../env-names';
 import type { RouteResource } from '../routes';
+import { FUNCTION_LOGGING } from '../function-logging';
 import { memoryOf } from '../function-memory';
 import { GLOBAL_INDEXES } from '../table-schema';
 import type { Queues } from './queues';
@@ -213,6 +214,7 @@ export class ServiceFunctions {
       memorySize: memoryOf(options.module, this.props.memorySizeMb),
       timeout: options.timeout ?? Duration.seconds(10),
       logGroup,
+      ...FUNCTION_LOGGING,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {

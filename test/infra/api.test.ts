@@ -78,6 +78,12 @@ describe('the HTTP API', () => {
     }
   });
 
+  it('has every function log JSON at INFO, with Lambda\'s own START/END/REPORT lines filtered out (system level WARN)', () => {
+    // Assess
+    const functions = allResources(acme).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([, r]) => r);
+    for (const fn of functions) expect(fn.Properties!.LoggingConfig).toMatchObject({ LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' });
+  });
+
   it('gives each route function its own log group with the tenant retention', () => {
     // Assess
     for (const route of ROUTES) {

@@ -319,3 +319,46 @@ describe('the once module (connected)', () => {
     expect(Item).not.toHaveProperty('fingerprint');
   });
 });
+
+describe('the idempotency store (connected)', () => {
+  type Store = typeof import('../../functions/adapters/dynamodb/idempotency-store');
+  let store: Store;
+  beforeAll(async () => {
+    store = await import('../../functions/adapters/dynamodb/idempotency-store');
+  });
+
+  /** A cart-sized response whose keys are not in alphabetical order. */
+  const cartResponse = () => ({
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    body: {
+      customerId: 'c1',
+      lines: Array.from({ length: 12 }, (_, i) => ({ sku: `SKU-${i}`, name: `linen shirt ${i} (One size)`, quantity: 1, unitPrice: { amount: 1000 + i, currency: 'USD' } })),
+      subtotal: { amount: 12066, currency: 'USD' },
+    },
+  });
+
+  it('replays the stored response key for key, in its order, from a record packed below the JSON it came from', async () => {
+    // Prepare
+    const id = { scope: `c1#POST /cart/items`, key: randomUUID() };
+    const response = cartResponse();
+    // Act
+    const stored = await store.idempotencyStore.record(id, 'body-1', response, 3600);
+    const found = await store.idempotencyStore.find(id);
+    // Assess
+    expect(stored).toBe(true);
+    expect(found?.state === 'completed' && JSON.stringify(found.response)).toBe(JSON.stringify(response));
+    const { Item } = await table.getItem({ Key: keys.idempotencyKeys.record(id.scope, id.key), ConsistentRead: true });
+    expect((Item?.result as Uint8Array).byteLength).toBeLessThan(JSON.stringify(response).length / 2);
+  });
+
+  it('replays a claimed request completed with its response', async () => {
+    // Prepare
+    const id = { scope: `c1#POST /checkout`, key: randomUUID() };
+    await store.idempotencyStore.claim(id, 'body-1', { lockSeconds: 60, retentionSeconds: 3600 });
+    // Act
+    await store.idempotencyStore.complete(id, cartResponse());
+    // Assess
+    expect(await store.idempotencyStore.claim(id, 'body-1', { lockSeconds: 60, retentionSeconds: 3600 })).toEqual({ state: 'completed', fingerprint: 'body-1', response: cartResponse() });
+  });
+});

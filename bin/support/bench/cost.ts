@@ -6,6 +6,7 @@
  * beside the paper's Table 2. An estimate from one local run, not a bill.
  */
 import { QUEUE_CONSUMERS, SCHEDULED_JOBS, STREAM_CONSUMERS } from '../../../lib/consumers';
+import { FUNCTION_LOGGING, PLATFORM_LOG_BYTES } from '../../../lib/function-logging';
 import { memoryOf } from '../../../lib/function-memory';
 import { resolveSettings } from '../../../lib/settings';
 import { AWS_LATENCY_MS } from './aws-model';
@@ -43,8 +44,6 @@ export const PAPER_TABLE_2_TOTAL = 258;
 export const MONTHLY_ORDERS = 100_000;
 export const MONTHLY_REQUESTS = MONTHLY_ORDERS / MIX.checkout;
 const MONTH_SECONDS = 30 * 24 * 3600;
-/** START, END and REPORT lines Lambda writes per invocation, about (REPORT with its X-Ray trace id). */
-const PLATFORM_LOG_BYTES = 350;
 /**
  * Lambda polls each shard of a table stream four times a second and invokes with what it found,
  * or, with a batching window, with what the window gathered (Lambda developer guide, "Polling
@@ -145,7 +144,7 @@ export function projectCost(bench: BenchResult): Cost {
     { item: 'DynamoDB Streams reads', quantity: 0, unit: 'read requests', usd: 0, basis: 'free for Lambda triggers' },
     { item: 'Step Functions Standard', quantity: transitions, unit: 'transitions', usd: (transitions / 1000) * PRICES.stepFunctionsPerThousandTransitions, basis: bench.lifecycle.orders ? `histories of ${bench.lifecycle.orders} orders` : 'no order completed: not counted' },
     { item: 'SQS', quantity: sqsMessages * SQS_REQUESTS_PER_MESSAGE, unit: 'requests', usd: ((sqsMessages * SQS_REQUESTS_PER_MESSAGE) / 1e6) * PRICES.sqsPerMillionRequests, basis: 'counted sends × 3 (send, receive, delete)' },
-    { item: 'CloudWatch Logs ingestion', quantity: logGb, unit: 'GB', usd: logGb * PRICES.logsPerGbIngested, basis: `counted JSON log bytes + ${PLATFORM_LOG_BYTES} B per AWS invocation` },
+    { item: 'CloudWatch Logs ingestion', quantity: logGb, unit: 'GB', usd: logGb * PRICES.logsPerGbIngested, basis: `counted JSON log bytes + ${PLATFORM_LOG_BYTES} B per AWS invocation (system logs at ${FUNCTION_LOGGING.systemLogLevelV2})` },
     { item: 'Secrets Manager', quantity: SECRETS, unit: 'secrets', usd: SECRETS * PRICES.secretPerMonth, basis: 'fixed' },
   ];
   return { lines, functions, wruBy };
