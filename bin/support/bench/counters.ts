@@ -5,7 +5,7 @@
  * engine reported with ReturnConsumedCapacity; a write refused by its condition reports none but
  * is billed 1 WRU on AWS, so those are counted apart), and the calls to the other services.
  */
-import type { Recording } from '../../../lib/local/call-recorder';
+import type { RecordedInvocation, Recording } from '../../../lib/local/call-recorder';
 
 export interface FunctionCounters {
   invocations: number;
@@ -52,10 +52,10 @@ const WRITES = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
 
 export function addRecording(counters: Counters, recording: Recording): Counters {
   // Only finished invocations count, and only their calls: one still running at the drain has no duration yet.
-  const functionOf = new Map(recording.invocations.filter((inv) => inv.end !== undefined).map((inv) => [inv.id, inv.function]));
+  const finished = recording.invocations.filter((inv): inv is RecordedInvocation & { end: number } => inv.end !== undefined);
+  const functionOf = new Map(finished.map((inv) => [inv.id, inv.function]));
   const entry = (fn: string) => (counters[fn] ??= emptyCounters());
-  for (const inv of recording.invocations) {
-    if (!functionOf.has(inv.id)) continue;
+  for (const inv of finished) {
     const c = entry(inv.function);
     c.invocations++;
     c.billedMs += Math.max(1, Math.ceil(inv.end - inv.start));
