@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from './zod';
 import { authOf, ROUTES, type AuthOf, type RouteAuth, type RouteName } from '../../lib/routes';
 import { AppError, Forbidden, MalformedJson, TooManyRequests, Unauthorized, ValidationFailed } from '../domain/errors';
 import { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
@@ -13,7 +13,7 @@ import { observeApi } from './observability';
 export { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
 
 /** What a route's handler declares beside its route's auth: its schemas, idempotency and caching. */
-export interface RouteOptions<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, I extends IdempotencyMode = IdempotencyMode> {
+export interface RouteOptions<B extends z.ZodMiniType, Q extends z.ZodMiniType, P extends z.ZodMiniType, I extends IdempotencyMode = IdempotencyMode> {
   readonly body?: B;
   readonly query?: Q;
   readonly params?: P;
@@ -28,9 +28,9 @@ export interface RouteOptions<B extends z.ZodType, Q extends z.ZodType, P extend
 }
 
 export interface RouteSpec<
-  B extends z.ZodType,
-  Q extends z.ZodType,
-  P extends z.ZodType,
+  B extends z.ZodMiniType,
+  Q extends z.ZodMiniType,
+  P extends z.ZodMiniType,
   A extends RouteAuth = RouteAuth,
   I extends IdempotencyMode = IdempotencyMode,
 > extends RouteOptions<B, Q, P, I> {
@@ -56,7 +56,7 @@ export interface ApiRequest<B, Q, P, C extends Caller | undefined = Caller | und
   readonly event: ApiEvent;
 }
 
-type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Out<T> = T extends z.ZodMiniType ? z.output<T> : undefined;
 
 /**
  * The spec of the route whose handler is `name`: its auth from lib/routes.ts, its schemas,
@@ -64,9 +64,9 @@ type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
  */
 export function routeSpec<
   N extends RouteName,
-  B extends z.ZodType = never,
-  Q extends z.ZodType = never,
-  P extends z.ZodType = never,
+  B extends z.ZodMiniType = never,
+  Q extends z.ZodMiniType = never,
+  P extends z.ZodMiniType = never,
   I extends IdempotencyMode = 'optional',
 >(name: N, request: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
   // The request side only (a contract entry also documents its answers), and the idempotency store.
@@ -85,9 +85,9 @@ export function routeSpec<
  * the contract's error shape. The result carries the route's `spec`.
  */
 export function apiHandler<
-  B extends z.ZodType = never,
-  Q extends z.ZodType = never,
-  P extends z.ZodType = never,
+  B extends z.ZodMiniType = never,
+  Q extends z.ZodMiniType = never,
+  P extends z.ZodMiniType = never,
   A extends RouteAuth = RouteAuth,
   I extends IdempotencyMode = 'optional',
 >(
@@ -145,7 +145,7 @@ function readJsonBody(event: ApiEvent): unknown {
   }
 }
 
-function parsePart(schema: z.ZodType | undefined, input: unknown, where: string): unknown {
+function parsePart(schema: z.ZodMiniType | undefined, input: unknown, where: string): unknown {
   if (!schema) return undefined;
   const refused = uncarriableText(input, where);
   if (refused.length) throw new ValidationFailed(refused, `The request ${where} is invalid.`);
