@@ -15,7 +15,8 @@ import { claimStripeEvent, completeStripeEvent, releaseStripeEvent } from '../ad
 import type { PaymentSettlement } from '../application/order-payments';
 import { settleOrderPayment } from '../application/payment-settlement';
 import { logger } from '../shared/logger';
-import { correlationIdOf, countBusinessEvent, observedHandler } from '../shared/observability';
+import { countBusinessEvent } from '../shared/business-events';
+import { correlationIdOf, observedHandler } from '../shared/observability';
 
 /** The part of a Stripe event this consumer reads. */
 interface StripeEventMessage {

@@ -25,6 +25,11 @@ export interface RouteOptions<B extends z.ZodMiniType, Q extends z.ZodMiniType, 
   readonly recordsIdempotencyInTransaction?: boolean;
   /** Public reads: answer with ETag and Cache-Control, and 304 on a matching If-None-Match. */
   readonly cacheSeconds?: number;
+  /**
+   * The route's own middlewares, after the logging ones: countStockOuts (business-events.ts) on
+   * the routes that can answer INSUFFICIENT_STOCK, so the other routes bundle no metrics client.
+   */
+  readonly middlewares?: readonly MiddlewareObj<ApiEvent, ApiResponse>[];
 }
 
 export interface RouteSpec<
@@ -70,12 +75,12 @@ export function routeSpec<
   I extends IdempotencyMode = 'optional',
 >(name: N, request: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
   // The request side only (a contract entry also documents its answers), and the idempotency store.
-  const { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction } = request;
+  const { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, middlewares } = request;
   const mutates = ROUTES.some((route) => route.handler === name && route.method !== 'GET');
   if (mutates && idempotency !== 'none' && !idempotencyStore) {
     throw new Error(`Route ${name} honours Idempotency-Key, so its spec needs an idempotencyStore`);
   }
-  return { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, auth: authOf(name), route: name };
+  return { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, middlewares, auth: authOf(name), route: name };
 }
 
 /**
@@ -95,7 +100,7 @@ export function apiHandler<
   handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>, CallerOn<A>, IdempotencyKeyOn<I>>) => Promise<ApiResponse>,
 ) {
   const routeStack = middy<ApiEvent, ApiResponse>()
-    .use(observeApi())
+    .use([...observeApi(), ...(spec.middlewares ?? [])])
     .use(authorization(spec.auth))
     .use(idempotency({ mode: spec.idempotency ?? 'optional', store: spec.idempotencyStore, recordsInTransaction: spec.recordsIdempotencyInTransaction }))
     .handler(async (event) => {
