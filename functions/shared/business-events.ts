@@ -1,7 +1,7 @@
 /**
  * Business metrics with Powertools for AWS Lambda: one EMF document on stdout per event, with the
  * invocation's correlation id (observability.ts). Apart from observability.ts, so that only the
- * functions that count one bundle Powertools Metrics (~11 KB, `npm run bench:cold`).
+ * functions that count one bundle Powertools Metrics (~12 KB, `npm run bench:cold`).
  */
 import type { MiddlewareObj } from '@middy/core';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -76,7 +76,7 @@ const LAZY_CREDENTIAL_PROVIDERS = [
 /**
  * Loaded by @smithy/core's HTTP protocols only through `import()` when an operation streams
  * events, which no operation of the clients the functions use (DynamoDB, SQS, Step Functions,
- * Secrets Manager) does. Bundled, it is 15 KB of every SDK function (`npm run bench:cold`).
+ * Secrets Manager) does. Bundled, it is about 20 KB of every SDK function (`npm run bench:cold`).
  */
 const LAZY_EVENT_STREAMS = ['@smithy/core/event-streams'];
 
