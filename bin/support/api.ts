@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { z } from 'zod';
+import type * as z from '../../functions/shared/zod';
 import { CONTRACT, type Contract } from '../../functions/contract';
 import { errorBody, errorCodesOf, responseOf, type RouteContract } from '../../functions/contract/route';
 import { loadIdentity, localIssuer } from '../../lib/local/identity';
@@ -24,23 +24,23 @@ export interface CallOptions {
 export type ErrorBody = z.output<ReturnType<typeof errorBody>>;
 
 type Entry<N extends RouteName> = Contract[N];
-type SchemaOf<R> = R extends z.ZodType ? R : R extends { readonly schema: infer S extends z.ZodType } ? S : undefined;
-type Part<N extends RouteName, K extends 'body' | 'query' | 'params'> = Entry<N> extends { readonly [P in K]: infer S extends z.ZodType } ? S : undefined;
+type SchemaOf<R> = R extends z.ZodMiniType ? R : R extends { readonly schema: infer S extends z.ZodMiniType } ? S : undefined;
+type Part<N extends RouteName, K extends 'body' | 'query' | 'params'> = Entry<N> extends { readonly [P in K]: infer S extends z.ZodMiniType } ? S : undefined;
 /** The success statuses the contract documents for the route. */
 export type SuccessStatus<N extends RouteName> = keyof Entry<N>['responses'] & number;
 /** The body the route answers with `S`: its documented schema's type, the error body for an error status. */
 export type BodyAt<N extends RouteName, S extends number> = S extends SuccessStatus<N>
-  ? SchemaOf<Entry<N>['responses'][S]> extends infer Schema extends z.ZodType
+  ? SchemaOf<Entry<N>['responses'][S]> extends infer Schema extends z.ZodMiniType
     ? z.output<Schema>
     : undefined
   : ErrorBody;
 
 /** What a typed call sends: its path parameters, query and body, typed by the route's request schemas. */
-export type RouteInput<N extends RouteName> = { readonly token?: string; readonly headers?: Record<string, string> } & (Part<N, 'params'> extends z.ZodType
+export type RouteInput<N extends RouteName> = { readonly token?: string; readonly headers?: Record<string, string> } & (Part<N, 'params'> extends z.ZodMiniType
   ? { readonly params: z.input<Part<N, 'params'>> }
   : unknown) &
-  (Part<N, 'query'> extends z.ZodType ? { readonly query?: z.input<Part<N, 'query'>> } : unknown) &
-  (Part<N, 'body'> extends z.ZodType
+  (Part<N, 'query'> extends z.ZodMiniType ? { readonly query?: z.input<Part<N, 'query'>> } : unknown) &
+  (Part<N, 'body'> extends z.ZodMiniType
     ? undefined extends z.input<Part<N, 'body'>>
       ? { readonly body?: z.input<Part<N, 'body'>> }
       : { readonly body: z.input<Part<N, 'body'>> }

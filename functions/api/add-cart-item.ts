@@ -1,6 +1,7 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { addToCart, type CartAdd } from '../application/cart';
 import { cartRoutes } from '../contract/cart';
+import { countStockOuts } from '../shared/business-events';
 import { apiHandler, created, ok, routeSpec } from '../shared/http';
 
 /**
@@ -10,7 +11,7 @@ import { apiHandler, created, ok, routeSpec } from '../shared/http';
  * QUANTITY_LIMIT_EXCEEDED above the tenant's per-customer cap; 404 for a SKU outside the catalog.
  */
 export const handler = apiHandler(
-  routeSpec('add-cart-item', { ...cartRoutes['add-cart-item'], idempotencyStore, recordsIdempotencyInTransaction: true }),
+  routeSpec('add-cart-item', { ...cartRoutes['add-cart-item'], idempotencyStore, recordsIdempotencyInTransaction: true, middlewares: [countStockOuts] }),
   async (req) => {
     const add = await addToCart(req.caller.sub, req.body.sku, req.body.quantity, new Date(), req.idempotency && { write: req.idempotency, respond });
     return respond(add);

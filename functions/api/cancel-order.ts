@@ -3,7 +3,8 @@ import { getOrderForCustomer } from '../adapters/dynamodb/order-repository';
 import { orderRoutes } from '../contract/orders';
 import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
-import { actOnOrder, cancelDirectly } from '../application/order-actions';
+import { actOnOrder } from '../application/order-actions';
+import { cancelDirectly } from '../application/order-payments';
 
 /**
  * POST /orders/{orderId}/cancel: before fulfillment, fails the step the workflow waits on with

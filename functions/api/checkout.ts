@@ -10,7 +10,7 @@ import { NotFound, ValidationFailed } from '../domain/errors';
 import { toOwnerOrderView } from '../domain/order';
 import { apiHandler, routeSpec, type ApiResponse } from '../shared/http';
 import { logger } from '../shared/logger';
-import { countBusinessEvent } from '../shared/observability';
+import { countBusinessEvent, countStockOuts } from '../shared/business-events';
 
 /**
  * POST /checkout: the cart's holds become a reservation and a PENDING order in one transaction
@@ -19,7 +19,7 @@ import { countBusinessEvent } from '../shared/observability';
  * (queue/start-order-workflows), so a crash here never strands an order; starting it here too
  * only saves the stream's latency. Without shippingAddress or addressId, the default address ships.
  */
-export const handler = apiHandler(routeSpec('checkout', { ...orderRoutes.checkout, idempotencyStore, recordsIdempotencyInTransaction: true }), async (req) => {
+export const handler = apiHandler(routeSpec('checkout', { ...orderRoutes.checkout, idempotencyStore, recordsIdempotencyInTransaction: true, middlewares: [countStockOuts] }), async (req) => {
   const customerId = req.caller.sub;
   const details = async () => {
     const [shippingAddress, payment] = await Promise.all([shippingAddressOf(customerId, req.body), resolvePaymentMethod(customerId, req.body.paymentMethodId)]);

@@ -5,7 +5,8 @@ import { refundOrder } from '../adapters/stripe';
 import { orderRoutes } from '../contract/orders';
 import { toOrderView } from '../domain/order';
 import { apiHandler, routeSpec } from '../shared/http';
-import { actOnOrder, cancelDirectly, endWait } from '../application/order-actions';
+import { actOnOrder, endWait } from '../application/order-actions';
+import { cancelDirectly } from '../application/order-payments';
 
 /**
  * POST /admin/orders/{orderId}/refund `{ restock? }`. Before shipping (PAID) the order is

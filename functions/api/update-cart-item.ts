@@ -1,6 +1,7 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { changeCartItem, readCart } from '../adapters/dynamodb/cart-repository';
 import { cartRoutes } from '../contract/cart';
+import { countStockOuts } from '../shared/business-events';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
 /**
@@ -10,7 +11,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * PRODUCT_UNAVAILABLE when its product left the catalog (the line can still be removed).
  */
 export const handler = apiHandler(
-  routeSpec('update-cart-item', { ...cartRoutes['update-cart-item'], idempotencyStore }),
+  routeSpec('update-cart-item', { ...cartRoutes['update-cart-item'], idempotencyStore, middlewares: [countStockOuts] }),
   async (req) => {
     const customerId = req.caller.sub;
     await changeCartItem(customerId, req.params.sku, req.body.quantity);

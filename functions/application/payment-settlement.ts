@@ -11,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findOrderByPaymentIntent, requireOrder } from '../adapters/dynamodb/order-repository';
 import { Conflict } from '../domain/errors';
 import { WAITING_STATUS } from '../domain/order';
-import { actOnOrder, settlePaymentDirectly, type PaymentSettlement } from './order-actions';
+import { actOnOrder } from './order-actions';
+import { settlePaymentDirectly, type PaymentSettlement } from './order-payments';
 
 /** The workflow is between steps (no wait recorded yet). */
 const BUSY_CODES = new Set(['PAYMENT_IN_PROGRESS', 'ORDER_BUSY']);

@@ -1,5 +1,5 @@
 /** The cart's routes: every line is a soft hold on stock. */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { addCartItemSchema, cartItemParamsSchema, updateCartItemSchema } from '../domain/cart';
 import { moneySchema } from '../domain/catalog';
 import { routes, timestamp } from './route';
@@ -8,19 +8,22 @@ export const cartLineSchema = z.object({
   sku: z.string(),
   productId: z.string(),
   name: z.string(),
-  quantity: z.int().min(1),
+  quantity: z.int().check(z.gte(1)),
   /** The catalog's current price: what checkout charges. */
   unitPrice: moneySchema,
   /** Present when the price changed since the customer was told it. */
-  previousUnitPrice: moneySchema.optional(),
-  unavailable: z.literal(true).optional().meta({ description: 'Present when the product left the catalog: checkout refuses and releases the line' }),
+  previousUnitPrice: z.optional(moneySchema),
+  unavailable: z.withMeta(z.optional(z.literal(true)), {
+    description: 'Present when the product left the catalog: checkout refuses and releases the line',
+  }),
   holdExpiresAt: timestamp,
 });
 
 /** The caller's cart: live holds only, oldest line first, at current prices. */
-export const cartSchema = z
-  .object({ id: z.string().meta({ example: 'cart_3q2Yw8…' }), items: z.array(cartLineSchema), subtotal: moneySchema })
-  .meta({ id: 'Cart' });
+export const cartSchema = z.withMeta(
+  z.object({ id: z.withMeta(z.string(), { example: 'cart_3q2Yw8…' }), items: z.array(cartLineSchema), subtotal: moneySchema }),
+  { id: 'Cart' },
+);
 
 const QUANTITY_CONFLICTS = ['INSUFFICIENT_STOCK', 'QUANTITY_LIMIT_EXCEEDED', 'CART_LINE_LIMIT', 'PRODUCT_UNAVAILABLE'] as const;
 

@@ -1,5 +1,5 @@
 /** The catalog's routes: products, search and the admin's inventory. */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import {
   listProductsQuerySchema,
   moneySchema,
@@ -11,12 +11,12 @@ import { searchQuerySchema } from '../domain/search';
 import { adjustInventorySchema, inventoryParamsSchema, setInventorySchema } from '../domain/stock';
 import { page, routes, timestamp } from './route';
 
-const units = z.int().min(0);
+const units = z.int().check(z.gte(0));
 
 /** A product as the API returns it: the write plus identity, version and, per variant, what can still be bought. */
-export const productSchema = z
-  .object({
-    id: z.string().meta({ example: 'prd_0m5x3k2a91f3c4d5e6a7b' }),
+export const productSchema = z.withMeta(
+  z.object({
+    id: z.withMeta(z.string(), { example: 'prd_0m5x3k2a91f3c4d5e6a7b' }),
     name: z.string(),
     description: z.string(),
     tags: z.array(z.string()),
@@ -25,31 +25,35 @@ export const productSchema = z
       z.object({
         sku: z.string(),
         name: z.string(),
-        options: z.record(z.string(), z.string()).meta({ example: { size: 'M' } }),
+        options: z.withMeta(z.record(z.string(), z.string()), { example: { size: 'M' } }),
         price: moneySchema,
-        available: units.meta({ description: 'Units a customer can still add to a cart' }),
+        available: z.withMeta(units, { description: 'Units a customer can still add to a cart' }),
       }),
     ),
-    version: z.int().min(1).meta({ description: 'Send it back (or as If-Match) to replace the product' }),
+    version: z.withMeta(z.int().check(z.gte(1)), { description: 'Send it back (or as If-Match) to replace the product' }),
     createdAt: timestamp,
     updatedAt: timestamp,
-  })
-  .meta({ id: 'Product' });
+  }),
+  { id: 'Product' },
+);
 
-export const searchHitSchema = productSchema.extend({ score: z.number().meta({ description: 'Higher ranks first' }) }).meta({ id: 'SearchHit' });
+export const searchHitSchema = z.withMeta(z.extend(productSchema, { score: z.withMeta(z.number(), { description: 'Higher ranks first' }) }), {
+  id: 'SearchHit',
+});
 
 /** One SKU's stock buckets: available + held + reserved + sold == total, none negative. */
-export const inventorySchema = z
-  .object({
+export const inventorySchema = z.withMeta(
+  z.object({
     sku: z.string(),
     total: units,
     available: units,
     held: units,
     reserved: units,
     sold: units,
-    shards: z.number().int().min(1).max(32).meta({ description: 'Stock shards the counters are spread over (1: unsharded)' }),
-  })
-  .meta({ id: 'Inventory' });
+    shards: z.withMeta(z.number().check(z.int(), z.gte(1), z.lte(32)), { description: 'Stock shards the counters are spread over (1: unsharded)' }),
+  }),
+  { id: 'Inventory' },
+);
 
 const CACHE_SECONDS = 30;
 

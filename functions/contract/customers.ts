@@ -1,36 +1,40 @@
 /** The customer's own routes: profile, address book and saved cards. */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { addressInputSchema, addressSchema, listQuerySchema, profileInputSchema, resourceId, savePaymentMethodSchema } from '../domain/customer';
 import { page, routes, timestamp } from './route';
 
-export const profileSchema = z
-  .object({
-    id: z.string().meta({ description: "The token's subject" }),
-    email: z.string().optional(),
-    name: z.string().optional(),
-    phone: z.string().optional().meta({ description: 'E.164' }),
-    defaultAddressId: z.string().optional().meta({ description: 'The address checkout uses when the client names none' }),
+export const profileSchema = z.withMeta(
+  z.object({
+    id: z.withMeta(z.string(), { description: "The token's subject" }),
+    email: z.optional(z.string()),
+    name: z.optional(z.string()),
+    phone: z.withMeta(z.optional(z.string()), { description: 'E.164' }),
+    defaultAddressId: z.withMeta(z.optional(z.string()), { description: 'The address checkout uses when the client names none' }),
     createdAt: timestamp,
     updatedAt: timestamp,
-  })
-  .meta({ id: 'Profile' });
+  }),
+  { id: 'Profile' },
+);
 
-export const savedAddressSchema = addressSchema
-  .extend({ id: z.string(), isDefault: z.boolean(), createdAt: timestamp, updatedAt: timestamp })
-  .meta({ id: 'SavedAddress' });
+export const savedAddressSchema = z.withMeta(
+  z.extend(addressSchema, { id: z.string(), isDefault: z.boolean(), createdAt: timestamp, updatedAt: timestamp }),
+  { id: 'SavedAddress' },
+);
 
 /** A saved card: never the number, which only Stripe keeps. */
-export const savedCardSchema = z
-  .object({ id: z.string().meta({ example: 'pm_1Q…' }), brand: z.string(), last4: z.string(), expMonth: z.int(), expYear: z.int() })
-  .meta({ id: 'SavedCard' });
+export const savedCardSchema = z.withMeta(
+  z.object({ id: z.withMeta(z.string(), { example: 'pm_1Q…' }), brand: z.string(), last4: z.string(), expMonth: z.int(), expYear: z.int() }),
+  { id: 'SavedCard' },
+);
 
 /** A card that must pass 3-D Secure before it is saved: the client confirms with Stripe.js, or sends the customer to `redirectUrl`. */
-export const setupPendingSchema = z
-  .discriminatedUnion('status', [
-    z.object({ status: z.literal('requires_action'), setupIntentId: z.string(), clientSecret: z.string().nullable(), redirectUrl: z.string().optional() }),
-    z.object({ status: z.literal('requires_payment_method'), setupIntentId: z.string(), clientSecret: z.string().nullable() }),
-  ])
-  .meta({ id: 'SetupPending' });
+export const setupPendingSchema = z.withMeta(
+  z.discriminatedUnion('status', [
+    z.object({ status: z.literal('requires_action'), setupIntentId: z.string(), clientSecret: z.nullable(z.string()), redirectUrl: z.optional(z.string()) }),
+    z.object({ status: z.literal('requires_payment_method'), setupIntentId: z.string(), clientSecret: z.nullable(z.string()) }),
+  ]),
+  { id: 'SetupPending' },
+);
 
 const addressParams = z.object({ id: resourceId });
 const paymentMethodParams = z.object({ id: resourceId });

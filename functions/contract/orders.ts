@@ -1,5 +1,5 @@
 /** Checkout and the order routes, the customer's and the merchant's. */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { moneySchema } from '../domain/catalog';
 import { addressSchema, listQuerySchema, paymentMethodIdSchema, resourceId } from '../domain/customer';
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../domain/order';
@@ -10,77 +10,81 @@ import { page, routes, timestamp } from './route';
 export const checkoutSchema = z
   .strictObject({
     paymentMethodId: paymentMethodIdSchema,
-    shippingAddress: addressSchema.optional(),
-    addressId: resourceId.optional().meta({ description: 'A saved address; without it and shippingAddress, the default one' }),
+    shippingAddress: z.optional(addressSchema),
+    addressId: z.withMeta(z.optional(resourceId), { description: 'A saved address; without it and shippingAddress, the default one' }),
   })
-  .refine((b) => !(b.shippingAddress && b.addressId), { message: 'Give shippingAddress or addressId, not both', path: ['addressId'] });
+  .check(z.refine((b) => !(b.shippingAddress && b.addressId), { message: 'Give shippingAddress or addressId, not both', path: ['addressId'] }));
 
 export const orderParamsSchema = z.object({ orderId: resourceId });
 export const fulfillmentSchema = z.strictObject({ carrier: singleLine(100), trackingNumber: singleLine(100) });
-export const refundSchema = z
-  .strictObject({ restock: z.boolean().optional().meta({ description: 'After shipping: put the units back on the shelf (default false)' }) })
-  .optional();
-export const adminOrdersQuerySchema = listQuerySchema.extend({
-  status: z.string().trim().toUpperCase().pipe(z.enum(ORDER_STATUSES)).optional(),
+export const refundSchema = z.optional(
+  z.strictObject({ restock: z.withMeta(z.optional(z.boolean()), { description: 'After shipping: put the units back on the shelf (default false)' }) }),
+);
+export const adminOrdersQuerySchema = z.extend(listQuerySchema, {
+  status: z.optional(z.pipe(z.string().check(z.trim(), z.toUpperCase()), z.enum(ORDER_STATUSES))),
 });
 
 const orderStatus = z.enum(ORDER_STATUSES);
-const orderLine = z.object({ sku: z.string(), productId: z.string(), name: z.string(), quantity: z.int().min(1), unitPrice: moneySchema });
+const orderLine = z.object({ sku: z.string(), productId: z.string(), name: z.string(), quantity: z.int().check(z.gte(1)), unitPrice: moneySchema });
 const attention = {
-  step: z.string().meta({ description: 'The workflow state that failed, e.g. `Await fulfillment`' }),
+  step: z.withMeta(z.string(), { description: 'The workflow state that failed, e.g. `Await fulfillment`' }),
   error: z.string(),
   at: timestamp,
-  resolvedAt: timestamp.optional(),
+  resolvedAt: z.optional(timestamp),
 };
 
 /** An order as its customer sees it (never task tokens, keys or internals). */
 const paymentView = z.object({
   status: z.enum(PAYMENT_STATUSES),
-  paymentIntentId: z.string().nullable(),
-  declineCode: z.string().optional(),
+  paymentIntentId: z.nullable(z.string()),
+  declineCode: z.optional(z.string()),
 });
 
-export const orderViewSchema = z
-  .object({
+export const orderViewSchema = z.withMeta(
+  z.object({
     id: z.string(),
     status: orderStatus,
     items: z.array(orderLine),
     total: moneySchema,
     shippingAddress: addressSchema,
     payment: paymentView,
-    fulfillment: z.object({ carrier: z.string(), trackingNumber: z.string() }).optional(),
-    attention: z.object(attention).optional().meta({ description: 'Set once the workflow gave up on the order; the merchant acts on it directly' }),
-    refund: z.object({ at: timestamp, restock: z.boolean() }).optional(),
+    fulfillment: z.optional(z.object({ carrier: z.string(), trackingNumber: z.string() })),
+    attention: z.withMeta(z.optional(z.object(attention)), {
+      description: 'Set once the workflow gave up on the order; the merchant acts on it directly',
+    }),
+    refund: z.optional(z.object({ at: timestamp, restock: z.boolean() })),
     history: z.array(z.object({ status: orderStatus, at: timestamp })),
     createdAt: timestamp,
     updatedAt: timestamp,
-  })
-  .meta({ id: 'Order' });
+  }),
+  { id: 'Order' },
+);
 
 /**
  * The customer's own view: while REQUIRES_ACTION, what a client needs to finish 3-D Secure (the
  * PaymentIntent's client secret lets whoever holds it confirm the payment: no other view has it).
  */
-export const ownerOrderViewSchema = orderViewSchema
-  .extend({
-    payment: paymentView.extend({
-      clientSecret: z.string().optional().meta({ description: "The PaymentIntent's client secret, for Stripe.js (while REQUIRES_ACTION)" }),
-      nextAction: z
-        .object({ type: z.literal('redirect_to_url'), url: z.string() })
-        .optional()
-        .meta({ description: "Where to send the customer for 3-D Secure; the bank's page returns to the tenant's return URL" }),
+export const ownerOrderViewSchema = z.withMeta(
+  z.extend(orderViewSchema, {
+    payment: z.extend(paymentView, {
+      clientSecret: z.withMeta(z.optional(z.string()), { description: "The PaymentIntent's client secret, for Stripe.js (while REQUIRES_ACTION)" }),
+      nextAction: z.withMeta(z.optional(z.object({ type: z.literal('redirect_to_url'), url: z.string() })), {
+        description: "Where to send the customer for 3-D Secure; the bank's page returns to the tenant's return URL",
+      }),
     }),
-  })
-  .meta({ id: 'OwnerOrder' });
+  }),
+  { id: 'OwnerOrder' },
+);
 
 /** The merchant's view: who ordered, why the workflow gave up, and the id the order's logs carry. */
-export const adminOrderViewSchema = orderViewSchema
-  .extend({
+export const adminOrderViewSchema = z.withMeta(
+  z.extend(orderViewSchema, {
     customerId: z.string(),
-    correlationId: z.string().optional().meta({ description: "The checkout's request id, on every log line about the order" }),
-    attention: z.object({ ...attention, cause: z.string().optional() }).optional(),
-  })
-  .meta({ id: 'AdminOrder' });
+    correlationId: z.withMeta(z.optional(z.string()), { description: "The checkout's request id, on every log line about the order" }),
+    attention: z.optional(z.object({ ...attention, cause: z.optional(z.string()) })),
+  }),
+  { id: 'AdminOrder' },
+);
 
 const ACCEPTED = { schema: orderViewSchema, description: 'Accepted: the order as it is now (the workflow moves it on)' };
 const ACCEPTED_FOR_OWNER = { ...ACCEPTED, schema: ownerOrderViewSchema };

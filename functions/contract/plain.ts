@@ -1,7 +1,7 @@
 /**
  * The request side of the platform routes that validate no body, query or path, apart from
  * their entries in platform.ts: those hold zod response schemas, and these handlers import no
- * zod otherwise (GET /health and the Stripe webhook bundle ~40 KB instead of ~500 KB). A route
+ * zod otherwise (GET /health bundles ~50 KB: no schemas, no SDK). A route
  * without request schemas and without these options passes nothing to `routeSpec` (GET /me,
  * GET /cart); test/unit/contract.test.ts checks that every handler agrees with its entry.
  */

@@ -1,10 +1,10 @@
 /**
  * What a route's contract entry declares, and the shapes every route shares (the error body,
- * list pages, ids). Plain zod: no zod-openapi here, so a handler that imports its domain's
- * contract bundles only zod (which it needs anyway); functions/contract/openapi.ts turns the
- * entries into the document.
+ * list pages, ids). zod/mini (functions/shared/zod.ts), no zod-openapi: a handler that imports
+ * its domain's contract bundles only what it validates with; functions/contract/openapi.ts turns
+ * the entries into the document.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { IdempotencyMode } from '../shared/idempotency';
 
 /**
@@ -16,9 +16,9 @@ export interface RouteContract {
   /** One line for the document's operation list. */
   readonly summary: string;
   readonly description?: string;
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly params?: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
+  readonly params?: z.ZodMiniType;
   /** Default 'optional': a mutation honours an Idempotency-Key; 'required' refuses one without. */
   readonly idempotency?: IdempotencyMode;
   /** Public reads answered with ETag and Cache-Control (and 304 on a matching If-None-Match). */
@@ -36,25 +36,25 @@ export interface RouteContract {
 }
 
 /** A success answer: its body schema (null: none), with what the document says of it. */
-export type Response = z.ZodType | null | { readonly schema: z.ZodType | null; readonly description: string; readonly location?: true };
+export type Response = z.ZodMiniType | null | { readonly schema: z.ZodMiniType | null; readonly description: string; readonly location?: true };
 
 /** Keeps each entry's literal types (schemas, idempotency mode) for the handler that uses it. */
 export const routes = <const T extends Record<string, RouteContract>>(entries: T): T => entries;
 
 /** ISO 8601 timestamps as the API writes them (`Date#toISOString`). */
-export const timestamp = z.iso.datetime().meta({ example: '2025-01-31T12:00:00.000Z' });
+export const timestamp = z.withMeta(z.iso.datetime(), { example: '2025-01-31T12:00:00.000Z' });
 
 /** `{ items, nextCursor }`: one page of a list route; `nextCursor` is null on the last page. */
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last one' }) });
+export const page = <T extends z.ZodMiniType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.withMeta(z.nullable(z.string()), { description: 'Pass as `cursor` for the next page; null on the last one' }) });
 
 /** The contract's error body; `codes` are the ones the status may carry on this route. */
 export const errorBody = (codes: readonly [string, ...string[]]) =>
   z.object({
     error: z.object({
       code: z.enum(codes),
-      message: z.string().meta({ description: 'Safe to show; never internals' }),
-      details: z.array(z.unknown()).meta({ description: 'What the code is about: invalid fields, the SKU short of stock …' }),
+      message: z.withMeta(z.string(), { description: 'Safe to show; never internals' }),
+      details: z.withMeta(z.array(z.unknown()), { description: 'What the code is about: invalid fields, the SKU short of stock …' }),
     }),
     requestId: z.string(),
   });
@@ -80,7 +80,7 @@ export function errorCodesOf(contract: RouteContract, route: { readonly method: 
 }
 
 /** A response entry's parts, whichever way it was written. */
-export function responseOf(response: Response): { schema: z.ZodType | null; description?: string; location?: true } {
+export function responseOf(response: Response): { schema: z.ZodMiniType | null; description?: string; location?: true } {
   if (response === null || '_zod' in response) return { schema: response };
   return response;
 }

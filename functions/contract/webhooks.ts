@@ -1,18 +1,20 @@
 /** Merchant webhooks: endpoints that receive signed order events, and their deliveries. */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { createWebhookSchema, WEBHOOK_EVENT_TYPES, webhookDeliveryParamsSchema, webhookListQuerySchema, webhookParamsSchema } from '../domain/webhook';
 import { page, routes, timestamp } from './route';
 
-export const webhookSchema = z
-  .object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENT_TYPES)), createdAt: timestamp })
-  .meta({ id: 'WebhookEndpoint' });
+export const webhookSchema = z.withMeta(
+  z.object({ id: z.string(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENT_TYPES)), createdAt: timestamp }),
+  { id: 'WebhookEndpoint' },
+);
 
-export const createdWebhookSchema = webhookSchema
-  .extend({ secret: z.string().meta({ description: 'Signs every delivery (crowdstart-signature); shown in this answer only' }) })
-  .meta({ id: 'CreatedWebhookEndpoint' });
+export const createdWebhookSchema = z.withMeta(
+  z.extend(webhookSchema, { secret: z.withMeta(z.string(), { description: 'Signs every delivery (crowdstart-signature); shown in this answer only' }) }),
+  { id: 'CreatedWebhookEndpoint' },
+);
 
-export const deliverySchema = z
-  .object({
+export const deliverySchema = z.withMeta(
+  z.object({
     id: z.string(),
     eventId: z.string(),
     type: z.enum(WEBHOOK_EVENT_TYPES),
@@ -21,14 +23,15 @@ export const deliverySchema = z
     attempts: z.array(
       z.object({
         at: timestamp,
-        statusCode: z.number().int().optional().meta({ description: "The endpoint's answer; absent when none came" }),
+        statusCode: z.withMeta(z.optional(z.number().check(z.int())), { description: "The endpoint's answer; absent when none came" }),
         latencyMs: z.number(),
-        error: z.string().optional(),
-        replay: z.boolean().optional(),
+        error: z.optional(z.string()),
+        replay: z.optional(z.boolean()),
       }),
     ),
-  })
-  .meta({ id: 'WebhookDelivery' });
+  }),
+  { id: 'WebhookDelivery' },
+);
 
 export const webhookRoutes = routes({
   'create-webhook': {

@@ -4,7 +4,7 @@
  * reconciler compares Stripe's PaymentIntents with the orders and decides what to repair and what
  * to raise. The jobs that run them are functions/queue/audit-stock.ts and reconcile-payments.ts.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { Order, OrderStatus } from './order';
 import { invariantViolations, type StockLevels } from './stock';
 
@@ -144,13 +144,13 @@ export const CHARGED_ORDER_STATUSES = CHARGED_STATUSES;
 export const stockDiscrepancySchema = z.object({
   sku: z.string(),
   bucket: z.enum(['held', 'reserved', 'sold', 'invariant']),
-  counter: z.number().int(),
-  recomputed: z.number().int(),
+  counter: z.number().check(z.int()),
+  recomputed: z.number().check(z.int()),
 });
 
 export const stockAuditReportSchema = z.object({
   at: z.string(),
-  checkedSkus: z.number().int(),
+  checkedSkus: z.number().check(z.int()),
   discrepancies: z.array(stockDiscrepancySchema),
   /** SKUs whose stock kept moving while they were checked: checked again by the next run. */
   unsettledSkus: z.array(z.string()),
@@ -165,7 +165,7 @@ export const paymentRepairSchema = z.object({
 
 export const paymentDiscrepancySchema = z.object({
   kind: z.enum(['PAID_WITHOUT_PAYMENT', 'PAYMENT_WITHOUT_ORDER', 'DUPLICATE_CHARGE']),
-  orderId: z.string().nullable(),
+  orderId: z.nullable(z.string()),
   paymentIntentIds: z.array(z.string()),
   detail: z.string(),
 });
@@ -174,7 +174,7 @@ export const paymentAuditReportSchema = z.object({
   at: z.string(),
   /** The window of PaymentIntents compared, by their creation time. */
   since: z.string(),
-  checkedPaymentIntents: z.number().int(),
+  checkedPaymentIntents: z.number().check(z.int()),
   repaired: z.array(paymentRepairSchema),
   discrepancies: z.array(paymentDiscrepancySchema),
   /** Orders whose workflow was still charging them: left to it, looked at again next run. */
@@ -183,7 +183,7 @@ export const paymentAuditReportSchema = z.object({
 export type PaymentAuditReport = z.infer<typeof paymentAuditReportSchema>;
 
 /** GET /admin/audit: the last run of each job, null before its first. */
-export const auditReportSchema = z.object({ stock: stockAuditReportSchema.nullable(), payments: paymentAuditReportSchema.nullable() });
+export const auditReportSchema = z.object({ stock: z.nullable(stockAuditReportSchema), payments: z.nullable(paymentAuditReportSchema) });
 
 /** At most this many findings are kept per report (the metric counts them all). */
 export const MAX_REPORTED_FINDINGS = 200;

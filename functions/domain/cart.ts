@@ -12,7 +12,7 @@
  * checkout charges only the current price, and refuses once when it differs from the recorded one.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { cartLineSchema, cartSchema } from '../contract/cart';
 import { skuSchema, type Money } from './catalog';
 import { Conflict, NotFound } from './errors';
@@ -217,6 +217,6 @@ export class PriceChanged extends Conflict {
 export const cartItemParamsSchema = z.object({ sku: skuSchema });
 export const addCartItemSchema = z.object({
   sku: skuSchema,
-  quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
+  quantity: z.number().check(z.int(), z.gte(1), z.lte(MAX_LINE_QUANTITY)),
 });
-export const updateCartItemSchema = z.object({ quantity: z.number().int().min(0).max(MAX_LINE_QUANTITY) });
+export const updateCartItemSchema = z.object({ quantity: z.number().check(z.int(), z.gte(0), z.lte(MAX_LINE_QUANTITY)) });

@@ -4,7 +4,7 @@
  * types of the catalog routes.
  */
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { productSchema } from '../contract/catalog';
 import { Conflict } from './errors';
 import { multiLine, singleLine } from './text';
@@ -21,41 +21,45 @@ export const MAX_VARIANTS = 49;
  */
 export const skuSchema = z
   .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .check(z.trim(), z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'Must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'));
 
 /** The contract's money: integer minor units and an ISO 4217 code in upper case. */
 export const moneySchema = z.strictObject({
-  amount: z.int('Must be an integer amount in minor units').min(0, 'Must not be negative').max(1e12, 'Too large'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'Must be a 3-letter upper-case currency code, e.g. "USD"'),
+  amount: z.int('Must be an integer amount in minor units').check(z.gte(0, 'Must not be negative'), z.lte(1e12, 'Too large')),
+  currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'Must be a 3-letter upper-case currency code, e.g. "USD"')),
 });
 export type Money = z.output<typeof moneySchema>;
 
 export const variantSchema = z.strictObject({
   sku: skuSchema,
   name: singleLine(200),
-  options: z
-    .record(singleLine(50), singleLine(100))
-    .refine((options) => Object.keys(options).length <= 10, 'At most 10 options')
-    .default({}),
+  options: z._default(
+    z.record(singleLine(50), singleLine(100)).check(z.refine((options) => Object.keys(options).length <= 10, 'At most 10 options')),
+    {},
+  ),
   price: moneySchema,
   /** Read-only: a client may echo a read back; stock is set through /admin/inventory. */
-  available: z.unknown().optional(),
+  available: z.optional(z.unknown()),
 });
 
 /** Fields of a read that a client may send back unchanged; accepted on writes and ignored. */
-const readOnly = { id: z.unknown().optional(), createdAt: z.unknown().optional(), updatedAt: z.unknown().optional() };
+const readOnly = { id: z.optional(z.unknown()), createdAt: z.optional(z.unknown()), updatedAt: z.optional(z.unknown()) };
 
 const productFields = {
   name: singleLine(200),
-  description: multiLine(5000).default(''),
-  tags: z.array(singleLine(50)).max(20, 'At most 20 tags').default([]),
-  images: z.array(z.url({ protocol: /^https?$/, error: 'Must be an http(s) URL' }).max(2000)).max(10, 'At most 10 images').default([]),
-  variants: z.array(variantSchema).min(1, 'A product needs at least one variant').max(MAX_VARIANTS, `At most ${MAX_VARIANTS} variants`),
+  description: z._default(multiLine(5000), ''),
+  tags: z._default(z.array(singleLine(50)).check(z.maxLength(20, 'At most 20 tags')), []),
+  images: z._default(
+    z.array(z.url({ protocol: /^https?$/, error: 'Must be an http(s) URL' }).check(z.maxLength(2000))).check(z.maxLength(10, 'At most 10 images')),
+    [],
+  ),
+  variants: z
+    .array(variantSchema)
+    .check(z.minLength(1, 'A product needs at least one variant'), z.maxLength(MAX_VARIANTS, `At most ${MAX_VARIANTS} variants`)),
 };
 
 /** Cross-field rules: SKUs unique within the product; one currency per product (carts sum prices). */
-function checkVariants(product: { variants: { sku: string; price: Money }[] }, ctx: z.RefinementCtx): void {
+function checkVariants(product: { variants: { sku: string; price: Money }[] }, ctx: z.core.$RefinementCtx): void {
   const seen = new Set<string>();
   product.variants.forEach((variant, index) => {
     if (seen.has(variant.sku)) {
@@ -69,7 +73,7 @@ function checkVariants(product: { variants: { sku: string; price: Money }[] }, c
   }
 }
 
-function toWrite(input: z.output<z.ZodObject<typeof productFields>>): ProductWrite {
+function toWrite(input: z.output<z.ZodMiniObject<typeof productFields>>): ProductWrite {
   return {
     name: input.name,
     description: input.description,
@@ -80,16 +84,18 @@ function toWrite(input: z.output<z.ZodObject<typeof productFields>>): ProductWri
 }
 
 /** POST /admin/products: the contract's product write. Unknown fields are refused (typos are not lost). */
-export const productWriteSchema = z
-  .strictObject({ ...productFields, ...readOnly, version: z.unknown().optional() })
-  .superRefine(checkVariants)
-  .transform(toWrite);
+export const productWriteSchema = z.pipe(
+  z.strictObject({ ...productFields, ...readOnly, version: z.optional(z.unknown()) }).check(z.superRefine(checkVariants)),
+  z.transform(toWrite),
+);
 
 /** PUT /admin/products/{id}: the full product plus the version it replaces (or send If-Match). */
-export const productReplaceSchema = z
-  .strictObject({ ...productFields, ...readOnly, version: z.int().min(1, 'Must be a version number ≥ 1').optional() })
-  .superRefine(checkVariants)
-  .transform((input) => ({ product: toWrite(input), version: input.version }));
+export const productReplaceSchema = z.pipe(
+  z
+    .strictObject({ ...productFields, ...readOnly, version: z.optional(z.int().check(z.gte(1, 'Must be a version number ≥ 1'))) })
+    .check(z.superRefine(checkVariants)),
+  z.transform((input: z.output<z.ZodMiniObject<typeof productFields>> & { version?: number }) => ({ product: toWrite(input), version: input.version })),
+);
 
 export interface Variant {
   readonly sku: string;
@@ -175,18 +181,26 @@ export const encodeCatalogCursor = (position: { createdAt: string; id: string })
 
 /** GET /products: `?limit=1..100` (default 20) and an opaque `cursor`, decoded to its position. */
 export const listProductsQuerySchema = z.object({
-  limit: z.coerce.number('Must be a number').int('Must be an integer').min(1, 'At least 1').max(100, 'At most 100').default(20),
-  cursor: z
-    .string()
-    .transform((cursor) => Buffer.from(cursor, 'base64url').toString('utf8'))
-    .refine((position) => CURSOR_POSITION.test(position), 'Not a cursor of this list')
-    .transform((position) => {
-      const at = position.indexOf('#');
-      return { createdAt: position.slice(0, at), id: position.slice(at + 1) };
-    })
-    .optional(),
+  limit: z._default(
+    z.coerce.number('Must be a number').check(z.int('Must be an integer'), z.gte(1, 'At least 1'), z.lte(100, 'At most 100')),
+    20,
+  ),
+  cursor: z.optional(
+    z.pipe(
+      z
+        .pipe(
+          z.string(),
+          z.transform((cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8')),
+        )
+        .check(z.refine((position) => CURSOR_POSITION.test(position), 'Not a cursor of this list')),
+      z.transform((position: string) => {
+        const at = position.indexOf('#');
+        return { createdAt: position.slice(0, at), id: position.slice(at + 1) };
+      }),
+    ),
+  ),
 });
 export type ListProductsQuery = z.output<typeof listProductsQuerySchema>;
 
 /** Path parameter of the product routes; the format check happens in the repository (→ 404). */
-export const productParamsSchema = z.object({ productId: z.string().max(200) });
+export const productParamsSchema = z.object({ productId: z.string().check(z.maxLength(200)) });

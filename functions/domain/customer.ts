@@ -4,7 +4,7 @@
  * response types of the /me routes.
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { profileSchema, savedAddressSchema, savedCardSchema } from '../contract/customers';
 import { AppError } from './errors';
 import { singleLine } from './text';
@@ -24,57 +24,61 @@ export const COUNTRY_CODES: ReadonlySet<string> = new Set(
 /** Country as ISO 3166-1 alpha-2; lower case is accepted and stored upper case. */
 export const countryCode = z
   .string()
-  .trim()
-  .toUpperCase()
-  .refine((code) => COUNTRY_CODES.has(code), 'Must be an ISO 3166-1 alpha-2 country code, e.g. "US"');
+  .check(z.trim(), z.toUpperCase(), z.refine((code) => COUNTRY_CODES.has(code), 'Must be an ISO 3166-1 alpha-2 country code, e.g. "US"'));
 
 /** The contract's address shape. Unknown fields are refused so that a typo (`zip`) is not lost. */
 export const addressSchema = z.strictObject({
   name: singleLine(200),
   line1: singleLine(200),
-  line2: singleLine(200).optional(),
+  line2: z.optional(singleLine(200)),
   city: singleLine(100),
-  region: singleLine(100).optional(),
+  region: z.optional(singleLine(100)),
   postalCode: singleLine(20),
   country: countryCode,
 });
 export type Address = z.output<typeof addressSchema>;
 
 /** Fields a client may echo back from a read; accepted on writes and ignored. */
-const readOnly = { id: z.unknown().optional(), createdAt: z.unknown().optional(), updatedAt: z.unknown().optional() };
+const readOnly = { id: z.optional(z.unknown()), createdAt: z.optional(z.unknown()), updatedAt: z.optional(z.unknown()) };
 
 /** POST /me/addresses and PUT /me/addresses/{id}: the address plus an optional default flag. */
-export const addressInputSchema = addressSchema
-  .extend({ isDefault: z.boolean().optional(), ...readOnly })
-  .transform(({ id: _id, createdAt: _c, updatedAt: _u, isDefault, ...address }) => ({ address, isDefault }));
+const addressInputFields = z.extend(addressSchema, { isDefault: z.optional(z.boolean()), ...readOnly });
+export const addressInputSchema = z.pipe(
+  addressInputFields,
+  z.transform(({ id: _id, createdAt: _c, updatedAt: _u, isDefault, ...address }: z.output<typeof addressInputFields>) => ({ address, isDefault })),
+);
 export type AddressInput = z.output<typeof addressInputSchema>;
 
 /** An address of the book as the API returns it (functions/contract/customers.ts). */
 export type SavedAddress = z.output<typeof savedAddressSchema>;
 
 /** Phone numbers are stored in E.164; spaces, dots, dashes and parentheses are accepted on input. */
-export const phoneNumber = z
-  .string()
-  .trim()
-  .transform((raw) => raw.replace(/[\s.()-]/g, ''))
-  .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, 'Must be an international number, e.g. "+14155550123"'));
+export const phoneNumber = z.pipe(
+  z.pipe(
+    z.string().check(z.trim()),
+    z.transform((raw: string) => raw.replace(/[\s.()-]/g, '')),
+  ),
+  z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'Must be an international number, e.g. "+14155550123"')),
+);
 
 /**
  * PUT /me: replaces the editable profile. An omitted or null field is cleared, as PUT replaces;
  * the read-only fields of a GET may be sent back unchanged and are ignored.
  */
-export const profileInputSchema = z
-  .strictObject({
-    email: z.email('Must be an email address').max(254).toLowerCase().nullish(),
-    name: singleLine(200).nullish(),
-    phone: phoneNumber.nullish(),
-    ...readOnly,
-  })
-  .transform(({ email, name, phone }) => ({
+const profileInputFields = z.strictObject({
+  email: z.nullish(z.email('Must be an email address').check(z.maxLength(254), z.toLowerCase())),
+  name: z.nullish(singleLine(200)),
+  phone: z.nullish(phoneNumber),
+  ...readOnly,
+});
+export const profileInputSchema = z.pipe(
+  profileInputFields,
+  z.transform(({ email, name, phone }: z.output<typeof profileInputFields>) => ({
     email: email ?? undefined,
     name: name ?? undefined,
     phone: phone ?? undefined,
-  }));
+  })),
+);
 export type ProfileInput = z.output<typeof profileInputSchema>;
 
 /** The profile as the API returns it (functions/contract/customers.ts). */
@@ -84,12 +88,12 @@ export type Profile = z.output<typeof profileSchema>;
 export type SavedCard = z.output<typeof savedCardSchema>;
 
 /** Path parameter ids: anything unknown (or someone else's) is a 404, so only bound the size. */
-export const resourceId = z.string().min(1).max(128);
+export const resourceId = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** `?limit=&cursor=` of the list routes. */
 export const listQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(512).optional(),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
 });
 
 /**
@@ -101,9 +105,7 @@ export const isTestPaymentMethodToken = (id: string) => /^pm_card_[A-Za-z0-9_]+$
 /** A Stripe payment method id (`pm_…`) or test token, as checkout and card saving take it. */
 export const paymentMethodIdSchema = z
   .string()
-  .trim()
-  .max(255)
-  .regex(/^pm_[A-Za-z0-9_]+$/, 'Must be a Stripe payment method id (pm_…)');
+  .check(z.trim(), z.maxLength(255), z.regex(/^pm_[A-Za-z0-9_]+$/, 'Must be a Stripe payment method id (pm_…)'));
 
 /**
  * POST /me/payment-methods: the card to save, a `pm_…` made by Stripe.js or a test token such as
@@ -111,7 +113,7 @@ export const paymentMethodIdSchema = z
  */
 export const savePaymentMethodSchema = z.strictObject({
   paymentMethodId: paymentMethodIdSchema,
-  returnUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  returnUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
 });
 
 /**

@@ -2,7 +2,7 @@
  * Orders: statuses, the transitions the workflow may make, and what each transition does to
  * stock. Pure: the repositories and workflow tasks apply these rules in conditional writes.
  */
-import type { z } from 'zod';
+import type * as z from '../shared/zod';
 import type { adminOrderViewSchema, orderViewSchema, ownerOrderViewSchema } from '../contract/orders';
 import type { Money } from './catalog';
 import type { Address } from './customer';

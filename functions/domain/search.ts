@@ -11,7 +11,7 @@
  *    so any name hit beats any non-name hit; an exact term counts twice a prefix match).
  * 3. ties: newer products first (ids are time-ordered), for a stable order.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 
 /** Terms shorter than this are not indexed nor searched (too unselective). */
 export const MIN_TERM_LENGTH = 2;
@@ -133,10 +133,11 @@ export function rankProducts<T extends SearchableProduct & { id: string }>(produ
 /** GET /search: `q` with at least one term of MIN_TERM_LENGTH characters, `limit` 1..50 (default 20). */
 export const searchQuerySchema = z.object({
   q: z
-    .string('A search query `q` is required')
-    .max(200, 'At most 200 characters')
-    .transform(queryTerms)
-    .refine((terms) => terms.length > 0, `Needs a word of at least ${MIN_TERM_LENGTH} letters or digits`),
-  limit: z.coerce.number('Must be a number').int('Must be an integer').min(1, 'At least 1').max(50, 'At most 50').default(20),
+    .pipe(z.string('A search query `q` is required').check(z.maxLength(200, 'At most 200 characters')), z.transform(queryTerms))
+    .check(z.refine((terms) => terms.length > 0, `Needs a word of at least ${MIN_TERM_LENGTH} letters or digits`)),
+  limit: z._default(
+    z.coerce.number('Must be a number').check(z.int('Must be an integer'), z.gte(1, 'At least 1'), z.lte(50, 'At most 50')),
+    20,
+  ),
 });
 export type SearchQuery = z.output<typeof searchQuerySchema>;

@@ -6,7 +6,7 @@
  * stamp (a write outside the repository, e.g. an operator's console edit) still gets its entry,
  * as `unattributed`. So the entries of a SKU always sum to its counters. Pure: no I/O.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { skuSchema } from './catalog';
 import { listQuerySchema } from './customer';
 import { EMPTY_STOCK, STOCK_FIELDS, type StockLevels } from './stock';
@@ -100,7 +100,7 @@ export function sumLedger(entries: readonly Pick<LedgerEntry, 'delta'>[]): Stock
 export const ledgerParamsSchema = z.object({ sku: skuSchema });
 export const ledgerQuerySchema = listQuerySchema;
 
-const levelsSchema = z.object({ total: z.number().int(), available: z.number().int(), held: z.number().int(), reserved: z.number().int(), sold: z.number().int() });
+const levelsSchema = z.object({ total: z.number().check(z.int()), available: z.number().check(z.int()), held: z.number().check(z.int()), reserved: z.number().check(z.int()), sold: z.number().check(z.int()) });
 
 /** One ledger entry as the route answers it. */
 export const ledgerEntrySchema = z.object({
@@ -110,11 +110,11 @@ export const ledgerEntrySchema = z.object({
   delta: levelsSchema,
   after: levelsSchema,
   cause: z.object({
-    customerId: z.string().optional(),
-    holdId: z.string().optional(),
-    orderId: z.string().optional(),
-    admin: z.string().optional(),
-    requestId: z.string().optional(),
+    customerId: z.optional(z.string()),
+    holdId: z.optional(z.string()),
+    orderId: z.optional(z.string()),
+    admin: z.optional(z.string()),
+    requestId: z.optional(z.string()),
   }),
 });
 

@@ -7,7 +7,7 @@
  * `available`. The repository turns a move into one conditional update whose condition is
  * `field >= -delta` for every field the move decreases, so no bucket can ever go negative.
  */
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import type { inventorySchema } from '../contract/catalog';
 import { skuSchema } from './catalog';
 import { Conflict } from './errors';
@@ -139,11 +139,11 @@ export function planShardTotals(sku: string, current: readonly StockLevels[], to
 const MAX_UNITS = 1_000_000_000;
 export const inventoryParamsSchema = z.object({ sku: skuSchema });
 export const setInventorySchema = z.object({
-  total: z.number().int().min(0).max(MAX_UNITS),
+  total: z.number().check(z.int(), z.gte(0), z.lte(MAX_UNITS)),
   /** Stock shards for a hot SKU (a flash sale); omitted keeps the SKU's current count. */
-  shards: z.number().int().min(1).max(MAX_STOCK_SHARDS).optional(),
+  shards: z.optional(z.number().check(z.int(), z.gte(1), z.lte(MAX_STOCK_SHARDS))),
 });
-export const adjustInventorySchema = z.object({ delta: z.number().int().min(-MAX_UNITS).max(MAX_UNITS) });
+export const adjustInventorySchema = z.object({ delta: z.number().check(z.int(), z.gte(-MAX_UNITS), z.lte(MAX_UNITS)) });
 
 /** The contract's inventory view (functions/contract/catalog.ts): the SKU's summed levels and its shard count (1 when unsharded). */
 export const inventoryView = (sku: string, levels: StockLevels & { readonly shards: number }): z.output<typeof inventorySchema> => ({

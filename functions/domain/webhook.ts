@@ -8,7 +8,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
-import * as z from 'zod';
+import * as z from '../shared/zod';
 import { listQuerySchema, resourceId } from './customer';
 import { AppError } from './errors';
 import type { OrderStatus, OrderView } from './order';
@@ -155,8 +155,8 @@ export function checkUrlSyntax(raw: string, policy: WebhookUrlPolicy): URL {
 
 /** POST /admin/webhooks. */
 export const createWebhookSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2048),
-  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length),
+  url: z.url({ protocol: /^https?$/ }).check(z.maxLength(2048)),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).check(z.minLength(1), z.maxLength(WEBHOOK_EVENT_TYPES.length)),
 });
 export const webhookParamsSchema = z.object({ id: resourceId });
 export const webhookDeliveryParamsSchema = z.object({ id: resourceId, deliveryId: resourceId });

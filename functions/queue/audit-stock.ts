@@ -1,6 +1,6 @@
 import { saveAuditRun } from '../adapters/dynamodb/audit-repository';
 import { auditStock } from '../application/stock-audit';
-import { countBusinessEvent } from '../shared/observability';
+import { countBusinessEvent } from '../shared/business-events';
 import { logger } from '../shared/logger';
 
 /**

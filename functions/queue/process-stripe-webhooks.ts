@@ -12,10 +12,11 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { StripeWebhookEvent } from '../../lib/consumers';
 import { claimStripeEvent, completeStripeEvent, releaseStripeEvent } from '../adapters/dynamodb/order-repository';
-import type { PaymentSettlement } from '../application/order-actions';
+import type { PaymentSettlement } from '../application/order-payments';
 import { settleOrderPayment } from '../application/payment-settlement';
 import { logger } from '../shared/logger';
-import { correlationIdOf, countBusinessEvent, observedHandler } from '../shared/observability';
+import { countBusinessEvent } from '../shared/business-events';
+import { correlationIdOf, observedHandler } from '../shared/observability';
 
 /** The part of a Stripe event this consumer reads. */
 interface StripeEventMessage {

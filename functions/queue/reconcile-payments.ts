@@ -1,6 +1,6 @@
 import { saveAuditRun } from '../adapters/dynamodb/audit-repository';
 import { reconcilePaymentsSince } from '../application/payment-reconciliation';
-import { countBusinessEvent } from '../shared/observability';
+import { countBusinessEvent } from '../shared/business-events';
 import { logger } from '../shared/logger';
 
 /**

@@ -2,7 +2,8 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { holdFromStreamImage, releaseRemovedHold } from '../adapters/dynamodb/cart-repository';
 import type { Hold } from '../domain/cart';
 import { logger } from '../shared/logger';
-import { countBusinessEvent, observedHandler } from '../shared/observability';
+import { countBusinessEvent } from '../shared/business-events';
+import { observedHandler } from '../shared/observability';
 
 /** The service principal that signs the stream records of TTL deletions. */
 const TTL_PRINCIPAL = 'dynamodb.amazonaws.com';

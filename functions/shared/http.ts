@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from './zod';
 import { authOf, ROUTES, type AuthOf, type RouteAuth, type RouteName } from '../../lib/routes';
 import { AppError, Forbidden, MalformedJson, TooManyRequests, Unauthorized, ValidationFailed } from '../domain/errors';
 import { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
@@ -13,7 +13,7 @@ import { observeApi } from './observability';
 export { callerOf, type ApiEvent, type ApiResponse, type Caller, type HttpResult } from './api-event';
 
 /** What a route's handler declares beside its route's auth: its schemas, idempotency and caching. */
-export interface RouteOptions<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, I extends IdempotencyMode = IdempotencyMode> {
+export interface RouteOptions<B extends z.ZodMiniType, Q extends z.ZodMiniType, P extends z.ZodMiniType, I extends IdempotencyMode = IdempotencyMode> {
   readonly body?: B;
   readonly query?: Q;
   readonly params?: P;
@@ -25,12 +25,17 @@ export interface RouteOptions<B extends z.ZodType, Q extends z.ZodType, P extend
   readonly recordsIdempotencyInTransaction?: boolean;
   /** Public reads: answer with ETag and Cache-Control, and 304 on a matching If-None-Match. */
   readonly cacheSeconds?: number;
+  /**
+   * The route's own middlewares, after the logging ones: countStockOuts (business-events.ts) on
+   * the routes that can answer INSUFFICIENT_STOCK, so the other routes bundle no metrics client.
+   */
+  readonly middlewares?: readonly MiddlewareObj<ApiEvent, ApiResponse>[];
 }
 
 export interface RouteSpec<
-  B extends z.ZodType,
-  Q extends z.ZodType,
-  P extends z.ZodType,
+  B extends z.ZodMiniType,
+  Q extends z.ZodMiniType,
+  P extends z.ZodMiniType,
   A extends RouteAuth = RouteAuth,
   I extends IdempotencyMode = IdempotencyMode,
 > extends RouteOptions<B, Q, P, I> {
@@ -56,7 +61,7 @@ export interface ApiRequest<B, Q, P, C extends Caller | undefined = Caller | und
   readonly event: ApiEvent;
 }
 
-type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Out<T> = T extends z.ZodMiniType ? z.output<T> : undefined;
 
 /**
  * The spec of the route whose handler is `name`: its auth from lib/routes.ts, its schemas,
@@ -64,18 +69,18 @@ type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
  */
 export function routeSpec<
   N extends RouteName,
-  B extends z.ZodType = never,
-  Q extends z.ZodType = never,
-  P extends z.ZodType = never,
+  B extends z.ZodMiniType = never,
+  Q extends z.ZodMiniType = never,
+  P extends z.ZodMiniType = never,
   I extends IdempotencyMode = 'optional',
 >(name: N, request: RouteOptions<B, Q, P, I> = {}): RouteSpec<B, Q, P, AuthOf<N>, I> {
   // The request side only (a contract entry also documents its answers), and the idempotency store.
-  const { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction } = request;
+  const { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, middlewares } = request;
   const mutates = ROUTES.some((route) => route.handler === name && route.method !== 'GET');
   if (mutates && idempotency !== 'none' && !idempotencyStore) {
     throw new Error(`Route ${name} honours Idempotency-Key, so its spec needs an idempotencyStore`);
   }
-  return { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, auth: authOf(name), route: name };
+  return { body, query, params, idempotency, cacheSeconds, idempotencyStore, recordsIdempotencyInTransaction, middlewares, auth: authOf(name), route: name };
 }
 
 /**
@@ -85,9 +90,9 @@ export function routeSpec<
  * the contract's error shape. The result carries the route's `spec`.
  */
 export function apiHandler<
-  B extends z.ZodType = never,
-  Q extends z.ZodType = never,
-  P extends z.ZodType = never,
+  B extends z.ZodMiniType = never,
+  Q extends z.ZodMiniType = never,
+  P extends z.ZodMiniType = never,
   A extends RouteAuth = RouteAuth,
   I extends IdempotencyMode = 'optional',
 >(
@@ -95,7 +100,7 @@ export function apiHandler<
   handle: (request: ApiRequest<Out<B>, Out<Q>, Out<P>, CallerOn<A>, IdempotencyKeyOn<I>>) => Promise<ApiResponse>,
 ) {
   const routeStack = middy<ApiEvent, ApiResponse>()
-    .use(observeApi())
+    .use([...observeApi(), ...(spec.middlewares ?? [])])
     .use(authorization(spec.auth))
     .use(idempotency({ mode: spec.idempotency ?? 'optional', store: spec.idempotencyStore, recordsInTransaction: spec.recordsIdempotencyInTransaction }))
     .handler(async (event) => {
@@ -145,7 +150,7 @@ function readJsonBody(event: ApiEvent): unknown {
   }
 }
 
-function parsePart(schema: z.ZodType | undefined, input: unknown, where: string): unknown {
+function parsePart(schema: z.ZodMiniType | undefined, input: unknown, where: string): unknown {
   if (!schema) return undefined;
   const refused = uncarriableText(input, where);
   if (refused.length) throw new ValidationFailed(refused, `The request ${where} is invalid.`);

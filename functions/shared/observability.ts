@@ -1,6 +1,6 @@
 /**
- * Logs and business metrics with Powertools for AWS Lambda, around the shared logger
- * (logger.ts). One correlation id follows an order: the API request id of its checkout
+ * Logs with Powertools for AWS Lambda, around the shared logger (logger.ts); business metrics
+ * are in business-events.ts, so that only the functions that count one bundle Powertools Metrics. One correlation id follows an order: the API request id of its checkout
  * (x-request-id), kept on the order (`correlationId`), in its workflow's input, on the SQS
  * messages about it (message attribute `correlationId`) and in the metadata of its
  * PaymentIntent, so one search of the id in the logs finds the order's whole story.
@@ -11,50 +11,12 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSMessageAttributes } from 'aws-lambda';
-import { BUSINESS_METRICS, METRICS_NAMESPACE, METRICS_SERVICE, metricDimensions, type BusinessMetricKey } from '../../lib/business-metrics';
-import { ENV } from '../../lib/env-names';
-import { AppError } from '../domain/errors';
-import type { OrderStatus, PaymentStatus } from '../domain/order';
 import type { ApiEvent, ApiResponse } from './api-event';
 import { logger } from './logger';
 
 /** The SQS message attribute (and PaymentIntent metadata key) that carries the correlation id. */
 export const CORRELATION_ATTRIBUTE = 'correlationId';
-
-const metrics = new Metrics({
-  namespace: METRICS_NAMESPACE,
-  serviceName: METRICS_SERVICE,
-  defaultDimensions: metricDimensions(process.env[ENV.tenant] ?? 'unknown'),
-});
-
-/**
- * Emits one business metric as an EMF document on stdout at once (CloudWatch turns it into the
- * metric), with the correlation id as a property, so the metric's line belongs to the order's
- * story in the logs too. Called where the event happens, once per event.
- */
-export function countBusinessEvent(key: BusinessMetricKey, options: { correlationId?: string; value?: number } = {}): void {
-  const { name, unit } = BUSINESS_METRICS[key];
-  const single = metrics.singleMetric();
-  if (options.correlationId) single.addMetadata('correlation_id', options.correlationId);
-  single.addMetric(name, MetricUnit[unit], options.value ?? 1); // a single metric publishes as it is added
-}
-
-/** What a committed status change counts; a refund also counts when a cancellation gave the money back. */
-const TRANSITION_METRICS: Partial<Record<OrderStatus, BusinessMetricKey>> = {
-  PAID: 'ordersPaid',
-  PAYMENT_FAILED: 'ordersPaymentFailed',
-  CANCELLED: 'ordersCancelled',
-  REFUNDED: 'ordersRefunded',
-};
-
-/** Counts an order's status change once it committed (a re-run step finds it done and counts nothing). */
-export function countOrderTransition(to: OrderStatus, paymentStatus: PaymentStatus | undefined, correlationId: string | undefined): void {
-  const key = TRANSITION_METRICS[to];
-  if (key) countBusinessEvent(key, { correlationId });
-  if (paymentStatus === 'refunded' && to !== 'REFUNDED') countBusinessEvent('ordersRefunded', { correlationId });
-}
 
 /** Sets the correlation id of what the current invocation logs from now on; none clears it. */
 export function useCorrelationId(correlationId: string | undefined): void {
@@ -79,22 +41,11 @@ export function correlationAttributes(correlationId: string | undefined) {
 }
 
 /**
- * The API routes' part of the middy stack: Powertools' Lambda context in every log line, the
- * request id (x-request-id) as the correlation id, and a stock-out counted for every
- * 409 INSUFFICIENT_STOCK (a replayed answer never reaches the handler, so it is not counted).
+ * The API routes' part of the middy stack: Powertools' Lambda context in every log line and the
+ * request id (x-request-id) as the correlation id.
  */
 export function observeApi(): MiddlewareObj<ApiEvent, ApiResponse>[] {
-  return [
-    injectLambdaContext(logger, { resetKeys: true }),
-    {
-      before: ({ event }) => useCorrelationId(event.requestContext?.requestId),
-      onError: ({ error }) => {
-        if (error instanceof AppError && error.code === 'INSUFFICIENT_STOCK') {
-          countBusinessEvent('stockOuts', { correlationId: currentCorrelationId() });
-        }
-      },
-    },
-  ];
+  return [injectLambdaContext(logger, { resetKeys: true }), { before: ({ event }) => useCorrelationId(event.requestContext?.requestId) }];
 }
 
 /**

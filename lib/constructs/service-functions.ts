@@ -74,6 +74,13 @@ const LAZY_CREDENTIAL_PROVIDERS = [
   '@smithy/credential-provider-imds',
 ];
 
+/**
+ * Loaded by @smithy/core's HTTP protocols only through `import()` when an operation streams
+ * events, which no operation of the clients the functions use (DynamoDB, SQS, Step Functions,
+ * Secrets Manager) does. Bundled, it is about 20 KB of every SDK function (`npm run bench:cold`).
+ */
+const LAZY_EVENT_STREAMS = ['@smithy/core/event-streams'];
+
 /** How every function is bundled; `npm run bench:cold` (bin/support/bench/cold.ts) bundles with the same. */
 export const FUNCTION_BUNDLING = {
   // CommonJS output: Node 22+ loads its whole undici (fetch, WebSocket) when an ES module imports
@@ -89,7 +96,7 @@ export const FUNCTION_BUNDLING = {
   // init 150–160 ms instead of 110). An ES module handler can import the runtime's copy (CommonJS)
   // too, so that is no reason either way.
   bundleAwsSDK: true,
-  externalModules: LAZY_CREDENTIAL_PROVIDERS,
+  externalModules: [...LAZY_CREDENTIAL_PROVIDERS, ...LAZY_EVENT_STREAMS],
   minify: true,
   // No --enable-source-maps in NODE_OPTIONS: it reads and indexes each bundle's map at load, a
   // large share of init (BENCH_COLD_NODE_OPTIONS=--enable-source-maps npm run bench:cold shows

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkAnswer } from '../../bin/support/api';
 import { CONTRACT, type RouteContract } from '../../functions/contract';
 import { openApiDocument } from '../../functions/contract/openapi';
+import { countStockOuts } from '../../functions/shared/business-events';
 import { PROJECT_ROOT } from '../../lib/constructs/service-functions';
 import { ROUTES } from '../../lib/routes';
 
@@ -24,6 +25,15 @@ describe('the contract', () => {
       expect({ part, value: handler.spec[part] }).toEqual({ part, value: entry[part] });
       expect(handler.spec[part] === entry[part]).toBe(true);
     }
+  });
+
+  it.each(ROUTES.map((route) => [route.handler] as const))('functions/api/%s counts stock-outs if and only if its entry can answer INSUFFICIENT_STOCK', async (name) => {
+    // Act
+    const { handler } = (await import(`../../functions/api/${name}.ts`)) as { handler: { spec: { middlewares?: readonly unknown[] } } };
+
+    // Assess
+    const answersStockOuts = Object.values(entryOf(name)!.errors ?? {}).some((codes) => codes.includes('INSUFFICIENT_STOCK'));
+    expect({ name, counts: handler.spec.middlewares?.includes(countStockOuts) ?? false }).toEqual({ name, counts: answersStockOuts });
   });
 });
 

@@ -9,6 +9,7 @@ import { ENV } from '../../lib/env-names';
 process.env[ENV.tenant] = 'acme';
 delete process.env.POWERTOOLS_LOG_LEVEL;
 const observability = await import('../../functions/shared/observability');
+const businessEvents = await import('../../functions/shared/business-events');
 const { apiHandler, ok, routeSpec } = await import('../../functions/shared/http');
 const { logger } = await import('../../functions/shared/logger');
 
@@ -44,7 +45,7 @@ function apiEvent(requestId: string): ApiEvent {
 describe('business metrics as EMF', () => {
   it('prints one embedded-metric document per event, in the Crowdstart namespace, with service and tenant, and the correlation id', async () => {
     // Act
-    const lines = await printedLines(() => observability.countBusinessEvent('ordersPaid', { correlationId: 'req-abc' }));
+    const lines = await printedLines(() => businessEvents.countBusinessEvent('ordersPaid', { correlationId: 'req-abc' }));
 
     // Assess
     expect(emf(lines)).toEqual([
@@ -63,7 +64,7 @@ describe('business metrics as EMF', () => {
 
   it('gives the webhook lag in milliseconds', async () => {
     // Act
-    const [doc] = emf(await printedLines(() => observability.countBusinessEvent('webhookLagMs', { value: 1234 })));
+    const [doc] = emf(await printedLines(() => businessEvents.countBusinessEvent('webhookLagMs', { value: 1234 })));
 
     // Assess
     expect(doc!._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'WebhookLagMs', Unit: 'Milliseconds' }]);
@@ -80,7 +81,7 @@ describe('business metrics as EMF', () => {
     ['REQUIRES_ACTION', 'requires_action', []],
   ] as const)('counts a committed move to %s (payment %s) as %j', async (to, payment, names) => {
     // Act
-    const docs = emf(await printedLines(() => observability.countOrderTransition(to, payment, 'req-1')));
+    const docs = emf(await printedLines(() => businessEvents.countOrderTransition(to, payment, 'req-1')));
 
     // Assess
     expect(docs.map((doc) => doc._aws.CloudWatchMetrics[0].Metrics[0].Name)).toEqual(names);
@@ -90,7 +91,7 @@ describe('business metrics as EMF', () => {
 describe('correlation ids in the logs', () => {
   it("logs an API request with its request id as correlation id and the Lambda context, and counts a 409 INSUFFICIENT_STOCK as a stock-out", async () => {
     // Prepare
-    const handler = apiHandler(routeSpec('list-products'), async () => {
+    const handler = apiHandler(routeSpec('list-products', { middlewares: [businessEvents.countStockOuts] }), async () => {
       logger.info('looking for stock');
       throw new Conflict('INSUFFICIENT_STOCK', 'Not enough stock.');
     });
@@ -106,7 +107,7 @@ describe('correlation ids in the logs', () => {
 
   it('does not count other conflicts as stock-outs, nor carry one request’s id into the next', async () => {
     // Prepare
-    const handler = apiHandler(routeSpec('list-products'), async () => {
+    const handler = apiHandler(routeSpec('list-products', { middlewares: [businessEvents.countStockOuts] }), async () => {
       throw new Conflict('PRICE_CHANGED', 'The price changed.');
     });
     const quiet = apiHandler(routeSpec('list-products'), async () => {

@@ -43,7 +43,7 @@ import {
   updateItem,
   type TransactItem,
 } from './table';
-import { countBusinessEvent } from '../../shared/observability';
+import { countBusinessEvent } from '../../shared/business-events';
 
 /** Optimistic retries when a line changed between our read and our conditional write. */
 const MAX_ATTEMPTS = 8;

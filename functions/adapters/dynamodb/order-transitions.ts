@@ -24,7 +24,7 @@ import {
   type HeldToken,
 } from '../../domain/order';
 import { StockMoveRefused, stockMoves } from '../../domain/stock';
-import { countOrderTransition } from '../../shared/observability';
+import { countOrderTransition } from '../../shared/business-events';
 import type { StockMovement } from '../../domain/stock-ledger';
 import { orderKeys } from './keys';
 import { requireOrder, type OrderRecord } from './order-repository';
