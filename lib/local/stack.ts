@@ -133,9 +133,7 @@ async function startEngines(
   Object.assign(process.env, { AWS_ENDPOINT_URL_SFN: workflow.endpoint, [ENV.stateMachineArn]: workflow.stateMachineArn });
 
   const pollers: Poller[] = [
-    ...STREAM_CONSUMERS.map((consumer) =>
-      pollTableStream({ consumer, streamArn, endpoint: dynamo.endpoint, dataDir }),
-    ),
+    pollTableStream({ consumers: STREAM_CONSUMERS, streamArn, endpoint: dynamo.endpoint, dataDir }),
     ...QUEUE_CONSUMERS.map((consumer) => pollQueue(consumer, sqs.queues[consumer.queue], sqs.endpoint)),
     ...SCHEDULED_JOBS.map(scheduleJob),
   ];

@@ -18,7 +18,7 @@ import { addRecording, type Counters } from './counters';
 import { prepareFloor, runFloor } from './floor';
 import { reportLines } from './report';
 import type { BenchSettings } from './settings';
-import { startBenchStack, type BenchStack } from './stack';
+import { startBenchStack, type BenchStack, type CpuSeconds } from './stack';
 import { percentiles, type Percentiles } from './stats';
 import { shapesOf, tripsOf, type FunctionTrips, type InvocationShape } from './trips';
 import { createCatalog, FUNCTION_OF, OPERATIONS, runMix, type Operation, type StepSamples } from './workload';
@@ -31,6 +31,8 @@ export interface StepResult {
   readonly requests: number;
   readonly throughput: number;
   readonly cpuCores: number;
+  /** CPU milliseconds the stack spent per request, and the DynamoDB Local JVM's part of them. */
+  readonly cpuMsPerRequest: { total: number; jvm: number };
   readonly operations: Record<Operation, Percentiles & { errors: Record<string, number> }>;
   readonly floor: Record<Operation, Percentiles>;
   readonly floorCalls: number;
@@ -42,6 +44,8 @@ export interface StepResult {
 export interface BenchResult {
   readonly startedAt: string;
   readonly machine: { cores: number; loadAverage: string[] };
+  /** The stack's CPU, in cores, over `seconds` left alone once its pollers went idle after the start; the target is under 0.02. */
+  readonly idle: { seconds: number; cores: number; jvmCores: number };
   readonly settings: BenchSettings;
   readonly steps: StepResult[];
   readonly trips: Record<Operation, FunctionTrips & { modelledMs: number }>;
@@ -65,8 +69,10 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
   print(`starting a local stack (call recorder on, throttle off) …`);
   const stack = await startBenchStack();
   try {
+    print(`stack at ${stack.url}; its idle CPU over ${IDLE_SECONDS} s, ${IDLE_SETTLE_SECONDS} s after the start …`);
+    const idle = await idleCpu(stack);
     const api = apiClient(stack.url, stack.process.dataDir);
-    print(`stack at ${stack.url}; creating ${settings.products} products …`);
+    print(`creating ${settings.products} products …`);
     const catalog = await createCatalog(api, settings.products);
     await prepareFloor(stack.dynamodb);
     await drainUntilQuiet(stack, {}); // the catalog's set-up (and its stream records) is not part of the mix
@@ -83,7 +89,8 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
       const samples = await runMix(api, catalog, vus, settings.seconds, (s, elapsed, done) =>
         progress(progressLine(vus, elapsed, settings.seconds, s), done),
       );
-      const cpuCores = (stack.cpuSeconds() - cpuBefore) / samples.wallSeconds;
+      const cpuAfter = stack.cpuSeconds();
+      const cpu = { total: cpuAfter.total - cpuBefore.total, jvm: cpuAfter.jvm - cpuBefore.jvm };
       const recording = await stack.drain();
       addRecording(counters, recording);
       const stepCounters = addRecording({}, recording);
@@ -93,7 +100,7 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
       const floor = await runFloor(stack.dynamodb, stepShapes, vus, settings.floorSeconds);
       orders.push(...samples.orders);
       requests += samples.requests + vus; // each user's first cart line, before the clock starts
-      steps.push(stepResult(vus, samples, cpuCores, floor, stepCounters));
+      steps.push(stepResult(vus, samples, cpu, floor, stepCounters));
     }
     print(`checking that the ${orders.length} accepted checkouts reach PAID …`);
     const checkouts = await checkPaid(api, orders);
@@ -110,6 +117,7 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
     const result: BenchResult = {
       startedAt,
       machine,
+      idle,
       settings,
       steps,
       trips,
@@ -126,19 +134,37 @@ export async function runBench(settings: BenchSettings, print: (line: string) =>
   }
 }
 
-function stepResult(vus: number, samples: StepSamples, cpuCores: number, floor: Awaited<ReturnType<typeof runFloor>>, counters: Counters): StepResult {
+function stepResult(vus: number, samples: StepSamples, cpu: CpuSeconds, floor: Awaited<ReturnType<typeof runFloor>>, counters: Counters): StepResult {
   return {
     vus,
     seconds: samples.wallSeconds,
     requests: samples.requests,
     throughput: OPERATIONS.reduce((n, op) => n + samples.ms[op].length, 0) / samples.wallSeconds,
-    cpuCores,
+    cpuCores: cpu.total / samples.wallSeconds,
+    cpuMsPerRequest: { total: (cpu.total * 1000) / samples.requests, jvm: (cpu.jvm * 1000) / samples.requests },
     operations: Object.fromEntries(OPERATIONS.map((op) => [op, { ...percentiles(samples.ms[op]), errors: samples.errors[op] }])) as StepResult['operations'],
     floor: Object.fromEntries(OPERATIONS.map((op) => [op, percentiles(floor.ms[op])])) as StepResult['floor'],
     floorCalls: floor.calls,
     floorRefused: floor.refused,
     counters,
   };
+}
+
+/**
+ * The queue pollers stop long-polling 10 s after the last activity and the stream reader backs
+ * off within a few seconds (lib/local/queues.ts, event-sources.ts): the idle figure starts after that.
+ */
+const IDLE_SETTLE_SECONDS = 11;
+const IDLE_SECONDS = 10;
+
+async function idleCpu(stack: BenchStack): Promise<BenchResult['idle']> {
+  await sleep(IDLE_SETTLE_SECONDS * 1000);
+  const before = stack.cpuSeconds();
+  const started = Date.now();
+  await sleep(IDLE_SECONDS * 1000);
+  const after = stack.cpuSeconds();
+  const seconds = (Date.now() - started) / 1000;
+  return { seconds, cores: (after.total - before.total) / seconds, jvmCores: (after.jvm - before.jvm) / seconds };
 }
 
 function progressLine(vus: number, elapsed: number, seconds: number, s: StepSamples): string {

@@ -16,6 +16,7 @@ export function reportLines(result: BenchResult): string[] {
   lines.push(
     `Crowdstart bench, ${result.startedAt}: ${result.machine.cores} cores, load average at start ${result.machine.loadAverage.join(' ')}.`,
     'Latency in ms, over HTTP on localhost (every engine on this machine); floor = the same DynamoDB calls sent raw from the bench process.',
+    `Idle stack CPU: ${fmt(result.idle.cores * 100, 1)}% of a core over ${fmt(result.idle.seconds, 0)} s (DynamoDB Local JVM ${fmt(result.idle.jvmCores * 100, 1)}%).`,
   );
   for (const step of result.steps) {
     const errors = OPERATIONS.reduce((n, op) => n + Object.values(step.operations[op].errors).reduce((a, b) => a + b, 0), 0);
@@ -33,6 +34,7 @@ export function reportLines(result: BenchResult): string[] {
         `${paper.p50}/${paper.p95}/${paper.p99}`, fmt(floor.p50), fmt(floor.p99), ratioOverFloor(s.p50, floor.p50),
       ];
     });
+    lines.push(`  stack CPU per request: ${fmt(step.cpuMsPerRequest.total, 1)} ms (DynamoDB Local JVM ${fmt(step.cpuMsPerRequest.jvm, 1)} ms)`);
     lines.push(...table(['operation', 'n', 'p50', 'p95', 'p99', 'paper p50/p95/p99', 'floor p50', 'floor p99', 'p50/floor'], rows));
     for (const op of OPERATIONS) {
       const errs = Object.entries(step.operations[op].errors);

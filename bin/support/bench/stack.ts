@@ -17,13 +17,18 @@ export interface BenchStack {
   readonly url: string;
   /** The DynamoDB endpoint the handlers use (the recorder's proxy). */
   readonly dynamodb: string;
-  /** CPU seconds the stack's process tree has used so far. */
-  cpuSeconds(): number;
+  /** CPU seconds the stack's process tree has used so far, and the DynamoDB Local JVM's share of them. */
+  cpuSeconds(): CpuSeconds;
   /** Bytes of structured (JSON) log lines the stack's handlers wrote so far. */
   logBytes(): number;
   /** Everything recorded since the last drain (and forgets it). */
   drain(): Promise<Recording>;
   dispose(): Promise<void>;
+}
+
+export interface CpuSeconds {
+  readonly total: number;
+  readonly jvm: number;
 }
 
 export async function startBenchStack(): Promise<BenchStack> {
@@ -50,7 +55,10 @@ export async function startBenchStack(): Promise<BenchStack> {
     process: stack,
     url: stack.url,
     dynamodb,
-    cpuSeconds: () => treeCpuTicks(stack.child.pid!) / ticks,
+    cpuSeconds: () => {
+      const used = treeCpuTicks(stack.child.pid!);
+      return { total: used.total / ticks, jvm: used.jvm / ticks };
+    },
     logBytes: () => logBytes,
     drain: async () => (await (await fetch(`${dynamodb}/_local/calls`)).json()) as Recording,
     dispose: async () => {
@@ -60,24 +68,29 @@ export async function startBenchStack(): Promise<BenchStack> {
   };
 }
 
-/** utime + stime of `root` and every process below it, in clock ticks. */
-function treeCpuTicks(root: number): number {
-  const stats = new Map<number, { parent: number; ticks: number }>();
+/** utime + stime of `root` and every process below it, in clock ticks, and of the java processes among them. */
+function treeCpuTicks(root: number): { total: number; jvm: number } {
+  const stats = new Map<number, { parent: number; ticks: number; java: boolean }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
       const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      const java = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')) === 'java';
+      stats.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), java });
     } catch {
       // the process ended while we looked
     }
   }
   const inTree = (pid: number): boolean => pid === root || (pid > 1 && stats.has(pid) && inTree(stats.get(pid)!.parent));
-  let ticks = 0;
-  for (const [pid, stat] of stats) if (inTree(pid)) ticks += stat.ticks;
-  return ticks;
+  const used = { total: 0, jvm: 0 };
+  for (const [pid, stat] of stats) {
+    if (!inTree(pid)) continue;
+    used.total += stat.ticks;
+    if (stat.java) used.jvm += stat.ticks;
+  }
+  return used;
 }
 
 function clockTicks(): number {
