@@ -5,7 +5,8 @@
  * and card lookups and the Idempotency-Key lookup), the catalog's prices, the transaction, which
  * also stores the idempotency record; nothing is read back.
  */
-import { getOrder, commitCheckout, MAX_ORDER_LINES, type OrderRecord, type ReservedLine } from '../adapters/dynamodb/order-repository';
+import { commitCheckout, MAX_ORDER_LINES, type ReservedLine } from '../adapters/dynamodb/checkout-transaction';
+import { getOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { idempotencyRecordItem } from '../adapters/dynamodb/idempotency-store';
 import { listHolds, recordLinePrice, releaseHold } from '../adapters/dynamodb/cart-repository';
 import { getSkuInfos, getStock } from '../adapters/dynamodb/stock-repository';

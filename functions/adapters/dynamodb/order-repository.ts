@@ -1,13 +1,13 @@
 /**
  * Orders in the single table (keys and access patterns: keys.ts, `orderKeys`). The whole order
  * is one item, so a read is one GetItem and every status write is one conditional update (the
- * workflow's transitions live in order-transitions.ts). This file owns the order's creation, its
- * reads and lists, the PaymentIntent → order lookup, and the once-only bookkeeping of Stripe
- * webhook events.
+ * workflow's transitions live in order-transitions.ts, the checkout transaction that creates it in
+ * checkout-transaction.ts). This file owns the order item, its reads and lists, the PaymentIntent →
+ * order lookup, and the once-only bookkeeping of Stripe webhook events.
  *
  * | operation                       | how                                                              |
  * |---------------------------------|------------------------------------------------------------------|
- * | create (checkout)               | Put ORDER#<id>/ORDER, attribute_not_exists, inside the checkout transaction (commitCheckout) |
+ * | create (checkout)               | Put ORDER#<id>/ORDER, attribute_not_exists, inside the checkout transaction (checkout-transaction.ts) |
  * | get by id                       | GetItem (consistent: the customer just acted on it)              |
  * | a customer's orders, newest 1st | Query gsi1 CUSTOMER#<sub>#ORDERS, ScanIndexForward false         |
  * | the store's orders by status    | Query gsi2 ORDER_STATUS#<status>, newest first                   |
@@ -18,23 +18,17 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
-import type { Hold } from '../../domain/cart';
 import { NotFound, ValidationFailed } from '../../domain/errors';
 import type { Order, OrderStatus, TaskTokenKind } from '../../domain/order';
-import { stockMoves } from '../../domain/stock';
-import { holdToReservationItems, lapsedHoldToReservationItems, lineMovement } from './cart-repository';
 import { orderKeys, type IndexPartition } from './keys';
 import { claim, complete, release, type Claim } from './once';
-import { stockMoveUpdate } from './stock-repository';
 import {
   batchGet,
-  cancellationCodes,
   entityTag,
   getItem,
   isEntity,
   keyAttributes,
   queryIndex,
-  transactWrite,
   type TransactItem,
 } from './table';
 import type { Page } from '../../domain/page';
@@ -57,8 +51,6 @@ export interface PageRequest {
 }
 
 const ORDER_ID = /^ord_[0-9a-f]{24}$/;
-/** The checkout transaction: the order, two items per line and the idempotency record, within DynamoDB's 100 items. */
-export const MAX_ORDER_LINES = 49;
 /** How long a processed Stripe event id is remembered: Stripe retries a webhook for up to 3 days. */
 const STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
 /** How long a claimed event blocks a redelivery before the first attempt is presumed crashed. */
@@ -89,58 +81,6 @@ export function putOrderItem(order: Order): TransactItem {
   return {
     Put: { Item: orderItem(order), ConditionExpression: 'attribute_not_exists(pk)' },
   };
-}
-
-/** How checkout reserves one cart line (the use case decides, application/checkout.ts). */
-export interface ReservedLine {
-  readonly hold: Hold;
-  /**
-   * 'live-hold': the line deleted at its revision while still live, held → reserved;
-   * 'lapsed-hold': a lapsed line not yet released, deleted at its revision, held → reserved;
-   * 'stock': a line the sweeper released meanwhile, its units taken again, available → reserved.
-   */
-  readonly from: 'live-hold' | 'lapsed-hold' | 'stock';
-}
-
-/** What the checkout transaction came to. */
-export type CheckoutCommit =
-  | { readonly outcome: 'committed' }
-  /** An order with this id exists: this checkout committed before (a retry). */
-  | { readonly outcome: 'order-exists' }
-  /** The extra item's condition failed (e.g. the idempotency record was taken). */
-  | { readonly outcome: 'extra-refused' }
-  /** Lines reserved from stock that the stock no longer covers. */
-  | { readonly outcome: 'short'; readonly holds: Hold[] }
-  /** A line moved between the read and the write (lapsed, swept or edited). */
-  | { readonly outcome: 'cart-moved' };
-
-/**
- * The checkout transaction, ONE TransactWriteItems: the order item (attribute_not_exists), every
- * line's reservation, and `extra` last (the idempotency record, stored with the order). Reports
- * which condition failed instead of throwing; other errors are thrown.
- */
-export async function commitCheckout(order: Order, lines: readonly ReservedLine[], now: Date, extra?: TransactItem): Promise<CheckoutCommit> {
-  const items = lines.map((line) => reservationItems(line, order.id, now));
-  try {
-    await transactWrite([putOrderItem(order), ...items.flat(), ...(extra ? [extra] : [])]);
-    return { outcome: 'committed' };
-  } catch (error) {
-    const codes = cancellationCodes(error);
-    if (codes.length === 0) throw error;
-    if (codes[0] === 'ConditionalCheckFailed') return { outcome: 'order-exists' };
-    if (extra && codes.at(-1) === 'ConditionalCheckFailed') return { outcome: 'extra-refused' };
-    let start = 1;
-    const failed = items.map((lineItems) => codes.slice(start, (start += lineItems.length)).includes('ConditionalCheckFailed'));
-    const short = lines.filter((line, i) => line.from === 'stock' && failed[i]).map((line) => line.hold);
-    return short.length ? { outcome: 'short', holds: short } : { outcome: 'cart-moved' };
-  }
-}
-
-function reservationItems({ hold, from }: ReservedLine, orderId: string, now: Date): TransactItem[] {
-  if (from === 'live-hold') return holdToReservationItems(hold, orderId, now);
-  if (from === 'lapsed-hold') return lapsedHoldToReservationItems(hold, orderId);
-  // Back from the shard its hold was released to (a shard since emptied refuses it: 409 'short').
-  return [stockMoveUpdate(hold.sku, stockMoves.reserve(hold.quantity), lineMovement('reservation', hold, orderId), { shard: hold.stockShard })];
 }
 
 /** True when a stream image or stored item is an order (and not another entity of the table). */
