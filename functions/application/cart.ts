@@ -11,10 +11,9 @@ import {
   holdPolicy,
   lineOf,
   listHolds,
-  releaseExpiredHoldsOfSku,
-  releaseHold,
   requireBuyable,
 } from '../adapters/dynamodb/cart-repository';
+import { releaseExpiredHold, releaseExpiredHoldsOfSku } from '../adapters/dynamodb/hold-expiry';
 import { idempotencyRecordItem } from '../adapters/dynamodb/idempotency-store';
 import { getSkuInfos } from '../adapters/dynamodb/stock-repository';
 import { cartView, checkQuantityLimit, isLive, quantityAfterAdd, type CartView, type Hold } from '../domain/cart';
@@ -58,7 +57,7 @@ export async function addToCart(
     if (attempt > 1) holds = await listHolds(customerId);
     const existing = holds.find((hold) => hold.sku === sku);
     if (existing && !isLive(existing, now)) {
-      await releaseHold(existing, { expiredBy: now });
+      await releaseExpiredHold(existing, now);
       continue;
     }
     if (existing) requireBuyable(existing, info);

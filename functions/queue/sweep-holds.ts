@@ -1,4 +1,4 @@
-import { sweepExpiredHolds } from '../adapters/dynamodb/cart-repository';
+import { sweepExpiredHolds } from '../adapters/dynamodb/hold-expiry';
 import { logger } from '../shared/logger';
 import { observedHandler } from '../shared/observability';
 

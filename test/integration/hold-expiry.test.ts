@@ -135,7 +135,9 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
   const TABLE = 'hold-expiry-connected';
   let dataDir: string;
   let ddb: LocalDynamo;
-  let repo: typeof import('../../functions/adapters/dynamodb/cart-repository') & typeof import('../../functions/application/cart');
+  let repo: typeof import('../../functions/adapters/dynamodb/cart-repository') &
+    typeof import('../../functions/adapters/dynamodb/hold-expiry') &
+    typeof import('../../functions/application/cart');
   let stock: typeof import('../../functions/adapters/dynamodb/stock-repository');
   let consumer: typeof import('../../functions/queue/release-expired-holds');
   let table: typeof import('../../functions/adapters/dynamodb/table');
@@ -155,7 +157,11 @@ describe('TTL removals on the stream (connected to DynamoDB Local)', () => {
     });
     await ensureTable(ddb.client, TABLE);
     // Imported only now: the SDK client they create must see the endpoint above.
-    repo = { ...(await import('../../functions/adapters/dynamodb/cart-repository')), ...(await import('../../functions/application/cart')) };
+    repo = {
+      ...(await import('../../functions/adapters/dynamodb/cart-repository')),
+      ...(await import('../../functions/adapters/dynamodb/hold-expiry')),
+      ...(await import('../../functions/application/cart')),
+    };
     stock = await import('../../functions/adapters/dynamodb/stock-repository');
     consumer = await import('../../functions/queue/release-expired-holds');
     table = await import('../../functions/adapters/dynamodb/table');

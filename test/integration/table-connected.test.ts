@@ -15,7 +15,9 @@ const OP_MOVEMENT = { kind: 'hold', cause: { orderId: 'test' } } as const;
 type Table = typeof import('../../functions/adapters/dynamodb/table');
 type Keys = typeof import('../../functions/adapters/dynamodb/keys');
 type Stock = typeof import('../../functions/adapters/dynamodb/stock-repository');
-type Cart = typeof import('../../functions/adapters/dynamodb/cart-repository') & typeof import('../../functions/application/cart');
+type Cart = typeof import('../../functions/adapters/dynamodb/cart-repository') &
+  typeof import('../../functions/adapters/dynamodb/hold-expiry') &
+  typeof import('../../functions/application/cart');
 type Once = typeof import('../../functions/adapters/dynamodb/once');
 
 const TABLE = `connected-${randomUUID().slice(0, 8)}`;
@@ -44,7 +46,11 @@ beforeAll(async () => {
   table = await import('../../functions/adapters/dynamodb/table');
   keys = await import('../../functions/adapters/dynamodb/keys');
   stock = await import('../../functions/adapters/dynamodb/stock-repository');
-  cart = { ...(await import('../../functions/adapters/dynamodb/cart-repository')), ...(await import('../../functions/application/cart')) };
+  cart = {
+    ...(await import('../../functions/adapters/dynamodb/cart-repository')),
+    ...(await import('../../functions/adapters/dynamodb/hold-expiry')),
+    ...(await import('../../functions/application/cart')),
+  };
   once = await import('../../functions/adapters/dynamodb/once');
 }, 60_000);
 

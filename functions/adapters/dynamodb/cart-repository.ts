@@ -28,8 +28,8 @@ import { TooManyRequests } from '../../domain/errors';
 import { stockMoves } from '../../domain/stock';
 import type { StockMovement } from '../../domain/stock-ledger';
 import { env } from '../../shared/env';
-import { cartKeys, HOLD_EXPIRY_SHARDS, type IndexPartition } from './keys';
-import { applyStockMoveOnce, getSkuInfo, getSkuInfos, stockLayoutOf, STOCK_SHORT, stockMoveUpdate, takeFromShard } from './stock-repository';
+import { cartKeys } from './keys';
+import { applyStockMoveOnce, getSkuInfo, getSkuInfos, STOCK_SHORT, stockMoveUpdate, takeFromShard } from './stock-repository';
 import {
   cancellationCodes,
   entityTag,
@@ -37,20 +37,14 @@ import {
   isConditionFailure,
   isEntity,
   query,
-  queryIndex,
   streamImageItem,
   transactWrite,
   updateItem,
   type TransactItem,
 } from './table';
-import { countBusinessEvent } from '../../shared/business-events';
 
 /** Optimistic retries when a line changed between our read and our conditional write. */
 const MAX_ATTEMPTS = 8;
-/** Expired holds of one SKU released inline when an add finds the stock short. */
-const INLINE_RELEASE_LIMIT = 10;
-/** Upper bound per shard and sweep, so one run stays well inside the function timeout. */
-const SWEEP_LIMIT_PER_SHARD = 2_000;
 
 export type LineInfo = Pick<Hold, 'sku' | 'productId' | 'name' | 'unitPrice'>;
 
@@ -127,6 +121,7 @@ export async function removeCartItem(customerId: string, sku: string, now = new 
  * Deletes the hold and moves its units held → available in one transaction, only if the line is
  * still at the revision given (and, with `expiredBy`, expired by then). Returns false when someone
  * else changed or released it first — which is what makes every release happen at most once.
+ * An expired hold is released through hold-expiry.ts, which counts it.
  */
 export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}): Promise<boolean> {
   try {
@@ -134,8 +129,6 @@ export async function releaseHold(hold: Hold, options: { expiredBy?: Date } = {}
       holdDelete(hold, options.expiredBy ? { expiredBy: options.expiredBy } : {}),
       stockMoveUpdate(hold.sku, stockMoves.releaseHold(hold.quantity), lineMovement(options.expiredBy ? 'hold-expiry' : 'hold-release', hold), { shard: hold.stockShard }),
     ]);
-    // Every expiry the sweeper, an add or a checkout finds is released here, once (the TTL's: release-expired-holds).
-    if (options.expiredBy) countBusinessEvent('holdsExpired');
     return true;
   } catch (error) {
     if (cancellationCodes(error)[0] === 'ConditionalCheckFailed') return false;
@@ -168,34 +161,6 @@ export function holdToReservationItems(hold: Hold, orderId: string, now = new Da
  */
 export function lapsedHoldToReservationItems(hold: Hold, orderId: string): TransactItem[] {
   return [holdDelete(hold, {}), stockMoveUpdate(hold.sku, stockMoves.reserveHeld(hold.quantity), lineMovement('reservation', hold, orderId), { shard: hold.stockShard })];
-}
-
-/** The scheduled sweep: every expired hold in every expiry shard, each released at most once. */
-export async function sweepExpiredHolds(now = new Date()): Promise<{ found: number; released: number }> {
-  const shards = Array.from({ length: HOLD_EXPIRY_SHARDS }, (_, shard) => shard);
-  const counts = await Promise.all(
-    shards.map(async (shard) => {
-      const expired = await queryAll(expiredIn(cartKeys.holdsExpiringInShard(shard), now), SWEEP_LIMIT_PER_SHARD);
-      let released = 0;
-      for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
-      return { found: expired.length, released };
-    }),
-  );
-  return counts.reduce((a, b) => ({ found: a.found + b.found, released: a.released + b.released }), { found: 0, released: 0 });
-}
-
-/**
- * Releases up to INLINE_RELEASE_LIMIT expired holds of one SKU; returns how many it released.
- * A sharded SKU (a flash sale) releases none inline: there a refusal must stay one failed write
- * and one read, not a Query per shard on every sold-out request; the sweeper returns its lapsed
- * holds within one interval (docs/hot-items.md).
- */
-export async function releaseExpiredHoldsOfSku(sku: string, now = new Date()): Promise<number> {
-  if ((await stockLayoutOf(sku)).slots > 1) return 0;
-  const expired = await queryAll(expiredIn(cartKeys.holdsOfSku(sku), now), INLINE_RELEASE_LIMIT);
-  let released = 0; // one at a time: concurrent transactions on one stock item would only conflict
-  for (const hold of expired) if (await releaseHold(hold, { expiredBy: now })) released++;
-  return released;
 }
 
 /** Reads a hold back from an index item; undefined for any other entity. */
@@ -335,14 +300,10 @@ function holdDelete(hold: Hold, when: { expiredBy?: Date; liveAt?: Date }): Tran
   };
 }
 
-/** Pages of holds in an expiry-ordered index partition whose expiry is before `now` (sort keys start with it). */
-function expiredIn(pattern: IndexPartition, now: Date): QueryPages {
-  return (ExclusiveStartKey) => queryIndex({ ...pattern, sortKey: { before: now.toISOString() } }, { ExclusiveStartKey });
-}
+export type QueryPages = (cursor: Record<string, unknown> | undefined) => Promise<QueryCommandOutput>;
 
-type QueryPages = (cursor: Record<string, unknown> | undefined) => Promise<QueryCommandOutput>;
-
-async function queryAll(pageAt: QueryPages, limit = Infinity): Promise<Hold[]> {
+/** The holds in every page (up to `limit`), other entities skipped. */
+export async function queryAll(pageAt: QueryPages, limit = Infinity): Promise<Hold[]> {
   const holds: Hold[] = [];
   let cursor: Record<string, unknown> | undefined;
   do {
