@@ -1,6 +1,6 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { adjustStockTotal } from '../adapters/dynamodb/stock-repository';
-import { catalogRoutes } from '../contract/catalog';
+import { inventoryRoutes } from '../contract/inventory';
 import { inventoryView } from '../domain/stock';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
@@ -9,7 +9,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * one conditional write, 409 INVENTORY_BELOW_COMMITTED when available would go negative.
  */
 export const handler = apiHandler(
-  routeSpec('adjust-inventory', { ...catalogRoutes['adjust-inventory'], idempotencyStore }),
+  routeSpec('adjust-inventory', { ...inventoryRoutes['adjust-inventory'], idempotencyStore }),
   async (req) => {
     const stock = await adjustStockTotal(req.params.sku, req.body.delta, { admin: req.caller.sub, requestId: req.requestId });
     return ok(inventoryView(req.params.sku, stock));

@@ -1,6 +1,6 @@
 import { idempotencyStore } from '../adapters/dynamodb/idempotency-store';
 import { setStockTotal } from '../adapters/dynamodb/stock-repository';
-import { catalogRoutes } from '../contract/catalog';
+import { inventoryRoutes } from '../contract/inventory';
 import { inventoryView } from '../domain/stock';
 import { apiHandler, ok, routeSpec } from '../shared/http';
 
@@ -11,7 +11,7 @@ import { apiHandler, ok, routeSpec } from '../shared/http';
  * outside the catalog.
  */
 export const handler = apiHandler(
-  routeSpec('set-inventory', { ...catalogRoutes['set-inventory'], idempotencyStore }),
+  routeSpec('set-inventory', { ...inventoryRoutes['set-inventory'], idempotencyStore }),
   async (req) => {
     const stock = await setStockTotal(req.params.sku, req.body.total, { admin: req.caller.sub, requestId: req.requestId }, req.body.shards);
     return ok(inventoryView(req.params.sku, stock));

@@ -1,4 +1,4 @@
-/** The catalog's routes: products, search and the admin's inventory. */
+/** The catalog's product routes (its search: search.ts; the admin's inventory: inventory.ts). */
 import * as z from '../shared/zod';
 import {
   listProductsQuerySchema,
@@ -7,11 +7,7 @@ import {
   productReplaceSchema,
   productWriteSchema,
 } from '../domain/catalog';
-import { searchQuerySchema } from '../domain/search';
-import { adjustInventorySchema, inventoryParamsSchema, setInventorySchema } from '../domain/stock';
-import { page, routes, timestamp } from './route';
-
-const units = z.int().check(z.gte(0));
+import { page, routes, timestamp, units } from './route';
 
 /** A product as the API returns it: the write plus identity, version and, per variant, what can still be bought. */
 export const productSchema = z.withMeta(
@@ -37,45 +33,22 @@ export const productSchema = z.withMeta(
   { id: 'Product' },
 );
 
-export const searchHitSchema = z.withMeta(z.extend(productSchema, { score: z.withMeta(z.number(), { description: 'Higher ranks first' }) }), {
-  id: 'SearchHit',
-});
-
-/** One SKU's stock buckets: available + held + reserved + sold == total, none negative. */
-export const inventorySchema = z.withMeta(
-  z.object({
-    sku: z.string(),
-    total: units,
-    available: units,
-    held: units,
-    reserved: units,
-    sold: units,
-    shards: z.withMeta(z.number().check(z.int(), z.gte(1), z.lte(32)), { description: 'Stock shards the counters are spread over (1: unsharded)' }),
-  }),
-  { id: 'Inventory' },
-);
-
-const CACHE_SECONDS = 30;
+/** The Cache-Control max-age of the public catalog reads (the search's too). */
+export const CATALOG_MAX_AGE_SECONDS = 30;
 
 export const catalogRoutes = routes({
   'list-products': {
     summary: 'The catalog, newest first, with per-variant availability',
     query: listProductsQuerySchema,
-    cacheSeconds: CACHE_SECONDS,
+    cacheSeconds: CATALOG_MAX_AGE_SECONDS,
     responses: { 200: page(productSchema) },
   },
   'get-product': {
     summary: 'One product with per-variant availability',
     params: productParamsSchema,
-    cacheSeconds: CACHE_SECONDS,
+    cacheSeconds: CATALOG_MAX_AGE_SECONDS,
     responses: { 200: productSchema },
     errors: { 404: ['NOT_FOUND'] },
-  },
-  'search-products': {
-    summary: 'Term and prefix search over name, tags and description, ranked',
-    query: searchQuerySchema,
-    cacheSeconds: CACHE_SECONDS,
-    responses: { 200: page(searchHitSchema) },
   },
   'create-product': {
     summary: 'Creates a product (version 1)',
@@ -95,25 +68,5 @@ export const catalogRoutes = routes({
     params: productParamsSchema,
     responses: { 204: null },
     errors: { 404: ['NOT_FOUND'] },
-  },
-  'get-inventory': {
-    summary: "A catalog SKU's stock (zeros before its first stocking)",
-    params: inventoryParamsSchema,
-    responses: { 200: inventorySchema },
-    errors: { 404: ['NOT_FOUND'] },
-  },
-  'set-inventory': {
-    summary: "Sets a SKU's total; available follows",
-    params: inventoryParamsSchema,
-    body: setInventorySchema,
-    responses: { 200: inventorySchema },
-    errors: { 404: ['NOT_FOUND'], 409: ['INVENTORY_BELOW_COMMITTED'] },
-  },
-  'adjust-inventory': {
-    summary: 'Restocks (delta > 0) or writes off (delta < 0) units',
-    params: inventoryParamsSchema,
-    body: adjustInventorySchema,
-    responses: { 200: inventorySchema },
-    errors: { 404: ['NOT_FOUND'], 409: ['INVENTORY_BELOW_COMMITTED'] },
   },
 });

@@ -1,6 +1,6 @@
 /**
  * The HTTP contract: one entry per route of lib/routes.ts, keyed by its handler name, split by
- * domain (catalog.ts, cart.ts, customers.ts, orders.ts, platform.ts, audit.ts, webhooks.ts). It is the one copy of
+ * domain (catalog.ts, search.ts, inventory.ts, cart.ts, customers.ts, orders.ts, platform.ts, audit.ts, webhooks.ts). It is the one copy of
  * - the request schemas the handler validates with (`body`, `query`, `params`, `idempotency`),
  * - the success responses, as zod schemas the domain's view types are inferred from,
  * - the error codes the route answers beyond the ones its kind always can (route.ts),
@@ -28,15 +28,17 @@ import { auditRoutes } from './audit';
 import { cartRoutes } from './cart';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
+import { inventoryRoutes } from './inventory';
 import { orderRoutes } from './orders';
 import { platformRoutes } from './platform';
+import { searchRoutes } from './search';
 import type { RouteContract } from './route';
 import { webhookRoutes } from './webhooks';
 
-/** The contract's modules, each a tag of the document. */
+/** The document's tags and the contract modules whose routes each lists. */
 export const DOMAINS = [
   { tag: 'Platform', routes: platformRoutes },
-  { tag: 'Catalog', routes: catalogRoutes },
+  { tag: 'Catalog', routes: { ...catalogRoutes, ...searchRoutes, ...inventoryRoutes } },
   { tag: 'Cart', routes: cartRoutes },
   { tag: 'Customer', routes: customerRoutes },
   { tag: 'Orders', routes: orderRoutes },
@@ -47,6 +49,8 @@ export const DOMAINS = [
 export const CONTRACT = {
   ...platformRoutes,
   ...catalogRoutes,
+  ...searchRoutes,
+  ...inventoryRoutes,
   ...cartRoutes,
   ...customerRoutes,
   ...orderRoutes,

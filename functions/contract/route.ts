@@ -44,6 +44,9 @@ export const routes = <const T extends Record<string, RouteContract>>(entries: T
 /** ISO 8601 timestamps as the API writes them (`Date#toISOString`). */
 export const timestamp = z.withMeta(z.iso.datetime(), { example: '2025-01-31T12:00:00.000Z' });
 
+/** A count of stock units, as the catalog and the inventory answer it. */
+export const units = z.int().check(z.gte(0));
+
 /** `{ items, nextCursor }`: one page of a list route; `nextCursor` is null on the last page. */
 export const page = <T extends z.ZodMiniType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.withMeta(z.nullable(z.string()), { description: 'Pass as `cursor` for the next page; null on the last one' }) });

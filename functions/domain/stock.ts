@@ -8,7 +8,7 @@
  * `field >= -delta` for every field the move decreases, so no bucket can ever go negative.
  */
 import * as z from '../shared/zod';
-import type { inventorySchema } from '../contract/catalog';
+import type { inventorySchema } from '../contract/inventory';
 import { skuSchema } from './catalog';
 import { Conflict } from './errors';
 
