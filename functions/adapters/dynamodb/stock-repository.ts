@@ -91,7 +91,8 @@ export async function getSkuInfo(sku: string): Promise<SkuInfo | undefined> {
  */
 export async function getSkuInfos(skus: readonly string[], { withLayoutOf }: { withLayoutOf?: string } = {}): Promise<Map<string, SkuInfo>> {
   const variants = [...new Set(skus)].map(skuKeys.variant);
-  const layoutSku = withLayoutOf !== undefined && !cachedLayout(withLayoutOf) ? withLayoutOf : undefined;
+  // Read again once half the cached layout's life is gone, so it outlives the hold that follows even under load.
+  const layoutSku = withLayoutOf !== undefined && !cachedLayout(withLayoutOf, LAYOUT_CACHE_MS / 2) ? withLayoutOf : undefined;
   const items = await batchGet(layoutSku === undefined ? variants : [...variants, skuKeys.stock(layoutSku)]);
   if (layoutSku !== undefined) remember(layoutSku, layoutOf(items.find((item) => isEntity(item, 'STOCK'))));
   return new Map(items.filter((item) => isEntity(item, 'VARIANT')).map((item) => [item.sku as string, toSkuInfo(item)]));
@@ -427,9 +428,10 @@ export async function stockLayoutOf(sku: string): Promise<StockLayout> {
   return remember(sku, layoutOf(Item));
 }
 
-function cachedLayout(sku: string): StockLayout | undefined {
+/** The cached layout of `sku` if it stays fresh for at least `forMs` more. */
+function cachedLayout(sku: string, forMs = 0): StockLayout | undefined {
   const cached = layoutCache.get(sku);
-  return cached && cached.until > Date.now() ? cached.layout : undefined;
+  return cached && cached.until > Date.now() + forMs ? cached.layout : undefined;
 }
 
 function remember(sku: string, layout: StockLayout): StockLayout {
