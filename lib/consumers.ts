@@ -96,7 +96,7 @@ export const STREAM_CONSUMERS: readonly StreamConsumer[] = [
   // Product INSERT/MODIFY/REMOVE: rewrites that product's search index items (GET /search)
   { id: 'SearchIndexer', handler: 'queue/search-indexer', uses: ['table:read', 'table:write'], batchSize: 100, batchingWindowSeconds: STREAM_BATCHING_WINDOW_SECONDS },
   // The stock stream: TTL deletions of cart holds the sweeper had not reached return their units,
-  // at most once; and every stock record change becomes a ledger entry, written once. One
+  // at most once; and every stock record change becomes one ledger entry (keyed by its stream record). One
   // function for both (same grants), which keeps the parent stack's resources for growth.
   { id: 'ReleaseExpiredHolds', handler: 'queue/stock-stream', uses: ['table:read', 'table:write'], batchSize: 100, batchingWindowSeconds: STREAM_BATCHING_WINDOW_SECONDS },
   // Order INSERTs: starts each order's workflow, so no committed checkout is left without one

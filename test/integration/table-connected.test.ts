@@ -1,8 +1,8 @@
 /**
- * Adapter-level ("connected", as ElectroDB calls them) tests: the table module, the once module and
- * the stock and cart repositories called directly against DynamoDB Local. They use the global stack's DynamoDB
- * Local but a table of their own, which no stream consumer polls, so what they assert is what
- * the repositories wrote and nothing else.
+ * Adapter-level ("connected", as ElectroDB calls them) tests: the table module, the once module,
+ * the stock and cart repositories and the ledger consumer called directly against DynamoDB
+ * Local. They use the global stack's DynamoDB Local but a table of their own, which no stream
+ * consumer polls, so what they assert is what the repositories wrote and nothing else.
  */
 import { randomUUID } from 'node:crypto';
 import { ensureTable, localCredentials } from '../../lib/local/dynamodb';
@@ -366,5 +366,47 @@ describe('the idempotency store (connected)', () => {
     await store.idempotencyStore.complete(id, cartResponse());
     // Assess
     expect(await store.idempotencyStore.claim(id, 'body-1', { lockSeconds: 60, retentionSeconds: 3600 })).toEqual({ state: 'completed', fingerprint: 'body-1', response: cartResponse() });
+  });
+});
+
+describe('the stock ledger consumer (connected)', () => {
+  type Ledger = typeof import('../../functions/adapters/dynamodb/stock-ledger-repository');
+  type Consumer = typeof import('../../functions/queue/record-stock-ledger');
+  let ledger: Ledger;
+  let consumer: Consumer;
+  beforeAll(async () => {
+    ledger = await import('../../functions/adapters/dynamodb/stock-ledger-repository');
+    consumer = await import('../../functions/queue/record-stock-ledger');
+  });
+
+  /** A stock record's stream image (DynamoDB JSON, as the stream carries it), stamped with movement `id`. */
+  const stockImage = async (sku: string, levels: { total: number; available: number; held: number }, id: string) => {
+    const { marshall } = await import('@aws-sdk/util-dynamodb');
+    const item = { ...keys.skuKeys.stock(sku), entity: 'STOCK', sku, ...levels, reserved: 0, sold: 0, updatedAt: `2026-12-02T10:00:0${id}.000Z`, lastMovement: { id, kind: 'hold', cause: { customerId: 'c1', holdId: 'h1' } } };
+    return marshall(item) as Record<string, any>;
+  };
+
+  it('writes one entry per stock change of a batch, and a redelivered batch adds none', async () => {
+    // Prepare: a stocking (10 units) and a hold of 2, as two stream records of one batch
+    const sku = `LEDGER-${randomUUID().slice(0, 8)}`;
+    const stocked = await stockImage(sku, { total: 10, available: 10, held: 0 }, '1');
+    const held = await stockImage(sku, { total: 10, available: 8, held: 2 }, '2');
+    const event = {
+      Records: [
+        { eventName: 'INSERT', dynamodb: { NewImage: stocked, SequenceNumber: '100000000000000000001', ApproximateCreationDateTime: 1_796_000_000 } },
+        { eventName: 'MODIFY', dynamodb: { OldImage: stocked, NewImage: held, SequenceNumber: '100000000000000000002', ApproximateCreationDateTime: 1_796_000_001 } },
+      ],
+    } as unknown as import('aws-lambda').DynamoDBStreamEvent;
+
+    // Act: delivered, then delivered again (Lambda's retry of a failed batch)
+    await consumer.handler(event);
+    await consumer.handler(event);
+
+    // Assess
+    const { items } = await ledger.listLedger(sku, { limit: 10 });
+    expect(items.map((entry) => [entry.kind, entry.delta.available, entry.after.available])).toEqual([
+      ['hold', -2, 8],
+      ['hold', 10, 10],
+    ]);
   });
 });

@@ -1,12 +1,12 @@
 /**
- * The stock ledger's items (ledgerKeys): entries written once from the table stream, the
- * registry of stocked SKUs the auditor walks, and the ledger page of GET /admin/inventory/{sku}/ledger.
+ * The stock ledger's items (ledgerKeys): entries written from the table stream (one per stream
+ * record), the registry of stocked SKUs the auditor walks, and the ledger page of GET /admin/inventory/{sku}/ledger.
  */
 import type { Page } from '../../domain/page';
 import { ValidationFailed } from '../../domain/errors';
 import type { LedgerEntry, MovementStamp, StockImage } from '../../domain/stock-ledger';
 import { ledgerKeys } from './keys';
-import { entityTag, isConditionFailure, putItem, query, streamImageItem } from './table';
+import { batchWrite, entityTag, isConditionFailure, putItem, query, streamImageItem } from './table';
 
 /** The stock record in a table-stream image, or undefined for any other entity. */
 export function stockImageOf(image: Record<string, unknown> | undefined): (StockImage & { sku: string }) | undefined {
@@ -21,18 +21,21 @@ export function stockImageOf(image: Record<string, unknown> | undefined): (Stock
   };
 }
 
-/** Writes the entry unless the stream record it comes from was recorded before (a redelivery). */
-export async function recordLedgerEntry(entry: LedgerEntry, sequence: string): Promise<boolean> {
-  try {
-    await putItem({
-      Item: { ...ledgerKeys.entry(entry.sku, entry.at, sequence), ...entityTag('LEDGER_ENTRY'), ...entry, sequence },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+/** A ledger entry and the sequence number of the stream record it comes from (its key). */
+export interface SequencedEntry {
+  readonly entry: LedgerEntry;
+  readonly sequence: string;
+}
+
+/**
+ * Writes the entries of a stream batch in BatchWriteItems (25 a call) instead of a PutItem each.
+ * A redelivered record puts the same item again under the same key: an entry is derived from its
+ * stream record alone, so the rewrite changes nothing, and no condition is needed (BatchWriteItem
+ * takes none). Same units as a conditional PutItem each, fewer round trips.
+ */
+export async function recordLedgerEntries(entries: readonly SequencedEntry[]): Promise<void> {
+  const items = entries.map(({ entry, sequence }) => ({ ...ledgerKeys.entry(entry.sku, entry.at, sequence), ...entityTag('LEDGER_ENTRY'), ...entry, sequence }));
+  await batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
 }
 
 /** Registers a SKU as stocked (once: a second registration changes nothing). */
