@@ -2,8 +2,7 @@
  * The cart-add use case over the cart repository's holds. Its store round trips, in sequence:
  * the cart (beside the Idempotency-Key lookup), the catalog items of the SKU and of the cart's
  * lines with the SKU's stock layout in one BatchGet, then the one transaction of line, stock and
- * idempotency record. The
- * answer is the cart built from what was read and written, not read again.
+ * idempotency record. The answer is the cart built from what was read and written, not read again.
  */
 import {
   commitHoldOnShard,

@@ -3,9 +3,9 @@
  * cancel-order, refund-order and the Stripe webhook consumer): the domain decides which wait serves the action
  * (routeOrderAction); this module signals that wait, or applies the action directly with the
  * workflow's own conditional transitions when no execution drives the order any more (the
- * direct payment steps are in order-payments.ts, so that fulfilment and delivery bundle no Stripe SDK). So an
- * order whose workflow failed or was stopped always has a way out, and ORDER_BUSY means an
- * execution that is really still running.
+ * direct payment steps are in order-payments.ts, so that fulfilment and delivery bundle no
+ * Stripe SDK). So an order whose workflow failed or was stopped always has a way out, and
+ * ORDER_BUSY means an execution that is really still running.
  */
 import { requireOrder, type OrderRecord } from '../adapters/dynamodb/order-repository';
 import { takeTaskToken } from '../adapters/dynamodb/order-transitions';

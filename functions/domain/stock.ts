@@ -145,7 +145,7 @@ export const setInventorySchema = z.object({
 });
 export const adjustInventorySchema = z.object({ delta: z.number().check(z.int(), z.gte(-MAX_UNITS), z.lte(MAX_UNITS)) });
 
-/** The contract's inventory view (functions/contract/catalog.ts): the SKU's summed levels and its shard count (1 when unsharded). */
+/** The contract's inventory view (functions/contract/inventory.ts): the SKU's summed levels and its shard count (1 when unsharded). */
 export const inventoryView = (sku: string, levels: StockLevels & { readonly shards: number }): z.output<typeof inventorySchema> => ({
   sku,
   total: levels.total,

@@ -1,6 +1,7 @@
 /**
  * Logs with Powertools for AWS Lambda, around the shared logger (logger.ts); business metrics
- * are in business-events.ts, so that only the functions that count one bundle Powertools Metrics. One correlation id follows an order: the API request id of its checkout
+ * are in business-events.ts, so that only the functions that count one bundle Powertools
+ * Metrics. One correlation id follows an order: the API request id of its checkout
  * (x-request-id), kept on the order (`correlationId`), in its workflow's input, on the SQS
  * messages about it (message attribute `correlationId`) and in the metadata of its
  * PaymentIntent, so one search of the id in the logs finds the order's whole story.

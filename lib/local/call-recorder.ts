@@ -17,7 +17,8 @@ import { observeInvocations } from './lambda-runtime';
  * AWS_ENDPOINT_URL_DYNAMODB), which times each call from the handler's request to the engine's
  * answer, asks for the consumed capacity (ReturnConsumedCapacity=INDEXES, so GSI writes are
  * counted) and keeps the request bodies of a sample of invocations per function, which the
- * bench replays as the store's floor. Calls to the other engines (SQS, Step Functions, Stripe) are timed at the client.
+ * bench replays as the store's floor. Calls to the other engines (SQS, Step Functions, Stripe)
+ * are timed at the client.
  * Untagged requests (the bench's own floor replays) pass through unrecorded.
  *
  * `GET /_local/calls` on the proxy answers everything recorded so far and forgets it.

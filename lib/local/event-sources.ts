@@ -278,7 +278,7 @@ function repairValue(value: unknown): unknown {
   return value;
 }
 
-async function deliver(consumer: StreamConsumer, records: (_Record & { eventSourceARN: string })[], dataDir: string) {
+async function deliver(consumer: StreamConsumer, records: StreamRecord[], dataDir: string) {
   for (let attempt = 1; ; attempt++) {
     try {
       await invokeFunction(consumer.handler, { Records: records });

@@ -2,8 +2,8 @@
  * The stack a bench runs against: bin/dev.ts as a child process in a temp DATA_DIR (as the
  * integration tests start it), with the stage throttle lifted, the catalog cache as on AWS, the
  * call recorder on (lib/local/call-recorder.ts) and the handlers logging at INFO, Powertools'
- * default on AWS, so the log bytes a deployed stage would ingest can be counted. It also reads the CPU time the
- * stack's process tree (Node and the DynamoDB Local JVM) used, from /proc.
+ * default on AWS, so the log bytes a deployed stage would ingest can be counted. It also reads the
+ * CPU time the stack's process tree (Node and the DynamoDB Local JVM) used, from /proc.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
  * The stock ledger's items (ledgerKeys): entries written from the table stream (one per stream
- * record), the registry of stocked SKUs the auditor walks, and the ledger page of GET /admin/inventory/{sku}/ledger.
+ * record), the registry of stocked SKUs the auditor walks, and the ledger page of
+ * GET /admin/inventory/{sku}/ledger.
  */
 import type { Page } from '../../domain/page';
 import { ValidationFailed } from '../../domain/errors';
