@@ -22,6 +22,8 @@ import { startStepFunctionsService, type StepFunctionsService, type TaskHandler 
 const lambdaArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 const machineArn = (name: string) => `arn:aws:states:us-east-1:000000000000:stateMachine:${name}`;
 const QUEUE_URL = 'http://sqs.local/000000000000/fulfillment';
+/** The Heartbeat machine's task deadline: long enough that a loaded machine's late timers stay well inside it. */
+const HEARTBEAT_SECONDS = 3;
 
 const definitions = {
   Chain: {
@@ -88,7 +90,7 @@ const definitions = {
         Type: 'Task',
         Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
         Parameters: { QueueUrl: QUEUE_URL, MessageBody: { 'taskToken.$': '$$.Task.Token', 'orderId.$': '$.orderId' } },
-        HeartbeatSeconds: 1,
+        HeartbeatSeconds: HEARTBEAT_SECONDS,
         ResultPath: '$.fulfillment',
         Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'GaveUp' }],
         End: true,
@@ -165,7 +167,7 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 describe('local Step Functions service', () => {
   let dataDir: string;
@@ -325,12 +327,18 @@ describe('local Step Functions service', () => {
   });
 
   it('times out a waiting task whose heartbeats stop', async () => {
+    const startedAt = Date.now();
     const executionArn = await start('Heartbeat', { orderId: 'o-5' });
     const message = await messageFor('o-5');
 
-    await sleep(600);
+    // Times from the start and from the heartbeat itself, so a slow machine's late timer cannot
+    // move a check across a deadline: the heartbeat halfway to the first deadline, the check past
+    // that deadline and a whole second inside the one the heartbeat set.
+    const heartbeatMs = HEARTBEAT_SECONDS * 1000;
+    await sleep(startedAt + heartbeatMs / 2 - Date.now());
     await client.send(new SendTaskHeartbeatCommand({ taskToken: message.body.taskToken }));
-    await sleep(600); // 1.2 s after the start, within 1 s of the heartbeat
+    const heartbeatAt = Date.now();
+    await sleep(Math.max(startedAt + heartbeatMs, heartbeatAt + heartbeatMs / 2) + 250 - Date.now());
     const stillRunning = await describeExecution(executionArn);
     const execution = await settled(executionArn);
 
